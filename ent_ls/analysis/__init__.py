@@ -1,0 +1,87 @@
+"""Analysis: a document and the catalog in, diagnostics and fixes out.
+
+Everything here is plain data with offsets into the document's text; the
+front ends turn offsets into positions.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+from ent_ls.analysis.engine import (
+    DEPRECATED,
+    REGISTRY,
+    SEVERITIES,
+    SEVERITY_RANK,
+    UNNECESSARY,
+    Diagnostic,
+    Edit,
+    Finding,
+    Fix,
+    Rule,
+    all_rules,
+    get_rule,
+)
+from ent_ls.analysis.suppress import apply_suppressions
+from ent_ls.catalog import PLATFORMS, Catalog, default_catalog
+from ent_ls.config import Settings
+from ent_ls.document import Document
+
+__all__ = [
+    "DEPRECATED", "SEVERITIES", "SEVERITY_RANK", "UNNECESSARY", "Context", "Diagnostic",
+    "Edit", "Finding", "Fix", "Rule", "all_rules", "analyze", "get_rule", "infer_platform",
+]
+
+_PLATFORM_WORDS = {name: name for name in PLATFORMS}
+_PLATFORM_WORDS.update({"mac": "macos", "osx": "macos", "catalyst": "maccatalyst", "watch": "watchos"})
+_SPLIT = re.compile(r"[-_. ]+")
+
+
+def infer_platform(path: Optional[str]) -> Optional[str]:
+    """The platform a path names: the nearest folder or file name part that is
+    a platform word (macos/Runner/..., App-iOS.entitlements)."""
+    if not path:
+        return None
+    parts = re.split(r"[\\/]+", path)
+    for part in reversed(parts):
+        words = [w.lower() for w in _SPLIT.split(part) if w]
+        for word in reversed(words):
+            if word in _PLATFORM_WORDS:
+                return _PLATFORM_WORDS[word]
+    return None
+
+
+class Context:
+    """What a rule sees: the document, the catalog, the settings and the
+    target platform (a catalog name such as "macOS", or None)."""
+
+    def __init__(self, doc: Document, catalog: Catalog, settings: Settings) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.catalog = catalog
+        self.settings = settings
+        name = settings.platform or infer_platform(doc.path)
+        self.platform_source = "settings" if settings.platform else ("path" if name else None)
+        self.platform: Optional[str] = PLATFORMS.get(name) if name else None
+
+
+def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional[Settings] = None) -> List[Diagnostic]:
+    """Run every enabled rule over doc. Never raises for any document: a rule
+    that fails is a bug, and is reported as a diagnostic instead of a crash."""
+    settings = settings or Settings()
+    catalog = (catalog or default_catalog()).with_extra(settings.extend_keys)
+    ctx = Context(doc, catalog, settings)
+    out: List[Diagnostic] = []
+    for rule in all_rules():
+        if rule.id == "unused-suppression" or not settings.rule_enabled(rule.id):
+            continue
+        severity = settings.severity.get(rule.id, rule.severity)
+        try:
+            for finding in rule.check(ctx):
+                out.append(Diagnostic(rule.id, severity, finding))
+        except Exception as exc:  # keep serving; say which rule failed
+            out.append(Diagnostic(rule.id, "error", Finding(0, 0, f"internal error in rule {rule.id}: {exc!r}")))
+    out = apply_suppressions(doc, out, settings)
+    out.sort(key=lambda d: (d.start, d.end, SEVERITY_RANK[d.severity], d.rule))
+    return out

@@ -1,0 +1,156 @@
+"""Rules, diagnostics and fixes as plain data (offsets, not positions)."""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+SEVERITIES = ("error", "warning", "information", "hint")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # lower is worse
+
+# Diagnostic tags, as LSP knows them.
+UNNECESSARY = "unnecessary"
+DEPRECATED = "deprecated"
+
+
+class Edit:
+    """Replace text[start:end] with new_text."""
+
+    __slots__ = ("start", "end", "new_text")
+
+    def __init__(self, start: int, end: int, new_text: str) -> None:
+        self.start = start
+        self.end = end
+        self.new_text = new_text
+
+    def to_json(self) -> dict:
+        return {"start": self.start, "end": self.end, "new_text": self.new_text}
+
+    def __repr__(self) -> str:
+        return f"Edit({self.start}, {self.end}, {self.new_text!r})"
+
+
+class Fix:
+    """A titled set of edits. Unsafe fixes may change what the app does."""
+
+    __slots__ = ("title", "edits", "safe", "preferred")
+
+    def __init__(self, title: str, edits: Sequence[Edit], safe: bool = True, preferred: bool = False) -> None:
+        self.title = title
+        self.edits = list(edits)
+        self.safe = safe
+        self.preferred = preferred
+
+    def to_json(self) -> dict:
+        return {
+            "title": self.title,
+            "safe": self.safe,
+            "preferred": self.preferred,
+            "edits": [e.to_json() for e in self.edits],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Fix":
+        edits = [Edit(e["start"], e["end"], e["new_text"]) for e in data.get("edits", [])]
+        return cls(data["title"], edits, bool(data.get("safe")), bool(data.get("preferred")))
+
+
+class Finding:
+    """What a rule reports; the engine adds the rule id and severity."""
+
+    __slots__ = ("start", "end", "message", "fixes", "tags", "related")
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        message: str,
+        fixes: Sequence[Fix] = (),
+        tags: Sequence[str] = (),
+        related: Sequence[Tuple[int, int, str]] = (),
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.message = message
+        self.fixes = list(fixes)
+        self.tags = list(tags)
+        self.related = list(related)
+
+
+class Diagnostic:
+    __slots__ = ("rule", "severity", "start", "end", "message", "fixes", "tags", "related")
+
+    def __init__(self, rule: str, severity: str, finding: Finding) -> None:
+        self.rule = rule
+        self.severity = severity
+        self.start = finding.start
+        self.end = finding.end
+        self.message = finding.message
+        self.fixes = finding.fixes
+        self.tags = finding.tags
+        self.related = finding.related
+
+    def to_json(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "start": self.start,
+            "end": self.end,
+            "message": self.message,
+            "tags": self.tags,
+            "related": [{"start": s, "end": e, "message": m} for s, e, m in self.related],
+            "fixes": [f.to_json() for f in self.fixes],
+        }
+
+    def __repr__(self) -> str:
+        return f"Diagnostic({self.rule}, {self.severity}, {self.start}, {self.end}, {self.message!r})"
+
+
+class Rule:
+    """A rule: a stable id, a default severity, a one-line summary, and a
+    check from the analysis context to findings. doc is markdown for
+    docs/rules.md: why it matters, an example, the fix."""
+
+    def __init__(
+        self,
+        id: str,
+        severity: str,
+        summary: str,
+        check: Callable[["object"], Iterable[Finding]],
+        doc: str = "",
+        example: str = "",
+        fixed: str = "",
+    ) -> None:
+        assert severity in SEVERITIES, severity
+        self.id = id
+        self.severity = severity
+        self.summary = summary
+        self.check = check
+        self.doc = doc.strip()
+        self.example = example.strip("\n")
+        self.fixed = fixed.strip("\n")
+
+
+REGISTRY: Dict[str, Rule] = {}
+
+
+def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "") -> Callable:
+    """Register a check function as a rule."""
+
+    def register(check: Callable[[object], Iterator[Finding]]) -> Callable:
+        if id in REGISTRY:
+            raise ValueError(f"rule {id} registered twice")
+        REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed)
+        return check
+
+    return register
+
+
+def all_rules() -> List[Rule]:
+    from ent_ls.analysis import rules  # noqa: F401  registers every rule
+
+    return list(REGISTRY.values())
+
+
+def get_rule(id: str) -> Optional[Rule]:
+    all_rules()
+    return REGISTRY.get(id)

@@ -1,0 +1,290 @@
+"""Rules driven by the catalog: unknown, private, deprecated and misplaced
+keys, and values of the wrong type or outside the allowed set."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, List, Optional
+
+from ent_ls.analysis.edits import escape, indent_of, newline_of, replace_key
+from ent_ls.analysis.engine import DEPRECATED, Edit, Finding, Fix, rule
+from ent_ls.catalog import Entry
+from ent_ls.document import Entitlement
+from ent_ls.syntax import PArray, PDict, PNode, PScalar, PUnknown
+
+# $(VAR), ${VAR}, $(VAR:rfc1034identifier), Jinja/cookiecutter {{ }} {% %}
+PLACEHOLDER = re.compile(r"\$\([^)]*\)|\$\{[^}]*\}|\{\{.*?\}\}|\{%.*?%\}")
+TEMPORARY_EXCEPTION = "com.apple.security.temporary-exception."
+# Element names that satisfy each catalog type.
+TYPE_ELEMENTS = {
+    "boolean": ("true", "false"),
+    "string": ("string",),
+    "array-of-strings": ("array",),
+    "array": ("array",),
+    "dictionary": ("dict",),
+    "integer": ("integer",),
+}
+TYPE_NAMES = {
+    "boolean": "a boolean (<true/> or <false/>)",
+    "string": "a <string>",
+    "array-of-strings": "an <array> of <string>",
+    "array": "an <array>",
+    "dictionary": "a <dict>",
+    "integer": "an <integer>",
+}
+_TRUE_WORDS = {"yes", "true", "1"}
+_FALSE_WORDS = {"no", "false", "0"}
+
+
+def has_placeholder(text: str) -> bool:
+    return ("$" in text or "{" in text) and PLACEHOLDER.search(text) is not None
+
+
+def _at_key(ent: Entitlement, message: str, fixes=(), tags=()) -> Finding:
+    k = ent.key_node
+    return Finding(k.text_start, k.text_end, message, fixes, tags)
+
+
+@rule(
+    "unknown-key", "warning", "A key that no Apple documentation describes: often a typo that silently does nothing.",
+    doc="""
+Signing tools copy any key into the signature, so a misspelt entitlement is
+not an error anywhere: the app simply does not get the capability, or keeps
+an exception you thought you had removed. ent-ls knows every key Apple
+documents and suggests the closest one. Keys your team uses on purpose can be
+declared with `extend-keys` in the configuration; Apple's private keys are
+reported by `private-entitlement` instead.""",
+    example="""
+<key>com.apple.security.cs.allow-jit </key>
+<true/>""",
+    fixed="""
+<key>com.apple.security.cs.allow-jit</key>
+<true/>""",
+)
+def unknown_key(ctx) -> Iterator[Finding]:
+    for ent in ctx.doc.entitlements:
+        key = ent.key
+        if key in ctx.catalog or ctx.catalog.is_internal(key) or has_placeholder(key):
+            continue
+        suggestions = ctx.catalog.suggest(key)
+        fixes = [
+            Fix(f"Replace with {s}", [replace_key(ent.item, s)], safe=s == key.strip(), preferred=i == 0)
+            for i, s in enumerate(suggestions)
+        ]
+        if suggestions:
+            message = f"unknown entitlement {key!r}: did you mean {suggestions[0]}?"
+        else:
+            message = f"unknown entitlement {key!r}: no Apple documentation describes it, so it is probably ignored"
+        yield _at_key(ent, message, fixes)
+
+
+@rule(
+    "private-entitlement", "information", "A key reserved for Apple's own software, such as com.apple.private.*.",
+    doc="""
+Keys under `com.apple.private.`, and other keys that only Apple's own
+binaries carry (`com.apple.rootless.*`, `platform-application`, ...), are
+granted only to Apple's software. The system refuses to launch a third-party
+app whose signature carries one (unless the Mac has its security protections
+turned off), so in an app you ship they are a mistake. In Apple's
+open-source projects they are expected: silence this rule there. The list of
+Apple-internal keys beyond `com.apple.private.` is in
+`schema/apple-internal.json`.""",
+    example="""
+<key>com.apple.private.security.no-sandbox</key>
+<true/>""",
+    fixed="",
+)
+def private_entitlement(ctx) -> Iterator[Finding]:
+    for ent in ctx.doc.entitlements:
+        if ctx.catalog.is_internal(ent.key):
+            yield _at_key(
+                ent,
+                f"{ent.key} is reserved for Apple's own software: a third-party app signed with it will not launch",
+            )
+
+
+def _element_kind(node: PNode) -> str:
+    return node.tag if node.tag else "unknown"
+
+
+def _value_type_finding(ctx, entry: Entry, node: PNode, where: str) -> Optional[Finding]:
+    """A finding when node does not fit entry.type; where names the place."""
+    typ = entry.type
+    if typ == "any" or isinstance(node, PUnknown):
+        return None
+    allowed = TYPE_ELEMENTS[typ]
+    tag = node.tag
+    if tag in allowed:
+        return None
+    if isinstance(node, PScalar) and tag == "string" and has_placeholder(node.text):
+        return None  # Xcode substitutes build settings; leave them be
+    if typ == "array-of-strings" and tag == "string" and entry.key.startswith(TEMPORARY_EXCEPTION):
+        return None  # temporary exceptions take a single string too
+    fixes = _type_fixes(ctx, entry, node)
+    return Finding(
+        node.start, node.end,
+        f"{where} must be {TYPE_NAMES[typ]}, not <{tag}>",
+        fixes,
+    )
+
+
+def _type_fixes(ctx, entry: Entry, node: PNode) -> List[Fix]:
+    typ = entry.type
+    text = ctx.text
+    if typ == "boolean" and isinstance(node, PScalar) and node.tag in ("string", "integer"):
+        word = node.text.strip().lower()
+        if word in _TRUE_WORDS or word in _FALSE_WORDS:
+            value = "<true/>" if word in _TRUE_WORDS else "<false/>"
+            return [Fix(f"Replace with {value}", [Edit(node.start, node.end, value)], safe=True, preferred=True)]
+    if typ == "array-of-strings" and isinstance(node, PScalar) and node.tag == "string":
+        indent = indent_of(text, node.start)
+        nl = newline_of(text)
+        step = "\t" if "\t" in indent or not indent else "    " if len(indent) % 4 == 0 else "  "
+        raw = text[node.start:node.end]
+        wrapped = f"<array>{nl}{indent}{step}{raw}{nl}{indent}</array>"
+        return [Fix("Wrap the string in an <array>", [Edit(node.start, node.end, wrapped)], safe=True, preferred=True)]
+    if typ == "string" and isinstance(node, PArray) and len(node.items) == 1 and node.items[0].tag == "string":
+        inner = node.items[0]
+        raw = text[inner.start:inner.end]
+        return [Fix("Use the array's only string", [Edit(node.start, node.end, raw)], safe=False, preferred=True)]
+    if typ == "integer" and isinstance(node, PScalar) and node.tag == "string" and node.text.strip().isdigit():
+        value = f"<integer>{node.text.strip()}</integer>"
+        return [Fix(f"Replace with {value}", [Edit(node.start, node.end, value)], safe=True, preferred=True)]
+    return []
+
+
+@rule(
+    "value-type", "error", "The value's element does not match the type the key needs.",
+    doc="""
+Each entitlement has one value type. The system reads a boolean entitlement
+only from `<true/>`; `<string>YES</string>` or `<integer>1</integer>` is not
+true, so the capability is off. A key that needs an array of strings ignores
+a lone `<string>`. ent-ls checks the value of every known key, and each item
+of arrays of strings, and offers a fix where the intent is clear. Values
+that are Xcode build-setting placeholders such as `$(TeamIdentifierPrefix)`
+are left alone.""",
+    example="""
+<key>com.apple.security.app-sandbox</key>
+<string>YES</string>""",
+    fixed="""
+<key>com.apple.security.app-sandbox</key>
+<true/>""",
+)
+def value_type(ctx) -> Iterator[Finding]:
+    for ent in ctx.doc.entitlements:
+        entry = ctx.catalog.get(ent.key)
+        if entry is None or ent.value is None:
+            continue
+        f = _value_type_finding(ctx, entry, ent.value, f"the value of {ent.key}")
+        if f is not None:
+            yield f
+            continue
+        if entry.type == "array-of-strings" and isinstance(ent.value, PArray):
+            for item in ent.value.items:
+                if isinstance(item, PScalar) and item.tag == "string" or isinstance(item, PUnknown):
+                    continue
+                yield Finding(item.start, item.end,
+                              f"each item of {ent.key} must be a <string>, not <{_element_kind(item)}>")
+
+
+def _strings(node: PNode) -> List[PScalar]:
+    if isinstance(node, PScalar) and node.tag == "string":
+        return [node]
+    if isinstance(node, PArray):
+        return [i for i in node.items if isinstance(i, PScalar) and i.tag == "string"]
+    return []
+
+
+@rule(
+    "unknown-value", "warning", "A string outside the values the key allows.",
+    doc="""
+Some entitlements take one of a fixed set of strings: `aps-environment` is
+`development` or `production`, `com.apple.developer.icloud-services` lists
+`CloudKit`, `CloudDocuments` or `CloudKit-Anonymous`. Any other string,
+including a change of case, is not recognised and the capability does not
+work. Placeholders such as `$(APS_ENVIRONMENT)` are left alone.""",
+    example="""
+<key>aps-environment</key>
+<string>Production</string>""",
+    fixed="""
+<key>aps-environment</key>
+<string>production</string>""",
+)
+def unknown_value(ctx) -> Iterator[Finding]:
+    for ent in ctx.doc.entitlements:
+        entry = ctx.catalog.get(ent.key)
+        if entry is None or not entry.allowed_values or ent.value is None:
+            continue
+        allowed = ", ".join(v.value for v in entry.allowed_values)
+        for node in _strings(ent.value):
+            value = node.text
+            if entry.allowed(value) is not None or has_placeholder(value):
+                continue
+            close = ctx.catalog.close_values(entry, value)
+            start, end = node.elem.content_start, node.elem.content_end
+            if node.elem.empty:
+                start, end = node.start, node.end
+            fixes = [
+                Fix(f"Replace with {c!r}", [Edit(start, end, escape(c))], safe=False, preferred=i == 0)
+                for i, c in enumerate(close)
+            ]
+            yield Finding(start, end, f"{value!r} is not a value of {ent.key}: expected {allowed}", fixes)
+
+
+@rule(
+    "deprecated-key", "warning", "A key Apple has deprecated.",
+    doc="""
+Deprecated entitlements still work on older systems but are ignored or
+rejected on newer ones, and App Store Connect may warn about them. Where
+Apple names a replacement, the fix switches to it; check the replacement's
+minimum OS version against your deployment target first.""",
+    example="""
+<key>com.apple.vm.hypervisor</key>
+<true/>""",
+    fixed="""
+<key>com.apple.security.hypervisor</key>
+<true/>""",
+)
+def deprecated_key(ctx) -> Iterator[Finding]:
+    for ent in ctx.doc.entitlements:
+        entry = ctx.catalog.get(ent.key)
+        if entry is None or not entry.deprecated:
+            continue
+        fixes = []
+        message = f"{ent.key} is deprecated"
+        if entry.replaced_by:
+            message += f": use {entry.replaced_by}"
+            if ctx.doc.get(entry.replaced_by) is None:
+                fixes.append(Fix(f"Replace with {entry.replaced_by}", [replace_key(ent.item, entry.replaced_by)],
+                                 safe=False, preferred=True))
+            else:
+                message += ", which this file already has"
+        yield _at_key(ent, message, fixes, [DEPRECATED])
+
+
+@rule(
+    "platform-mismatch", "warning", "A key that does not exist on the file's target platform.",
+    doc="""
+Many entitlements exist only on some platforms: the Hardened Runtime and App
+Sandbox keys are macOS-only, while `aps-environment` is for iOS and its
+relatives (macOS uses `com.apple.developer.aps-environment`). A key for
+another platform does nothing. The platform comes from `--platform`, the
+`platform` setting, or the file's path (`macos/Runner/...`,
+`App-iOS.entitlements`); when none says, this rule is silent.""",
+    example="""
+<!-- in ios/Runner/Runner.entitlements -->
+<key>com.apple.security.app-sandbox</key>
+<true/>""",
+    fixed="",
+)
+def platform_mismatch(ctx) -> Iterator[Finding]:
+    platform = ctx.platform
+    if platform is None:
+        return
+    how = "set in the settings" if ctx.platform_source == "settings" else "going by the file's path"
+    for ent in ctx.doc.entitlements:
+        entry = ctx.catalog.get(ent.key)
+        if entry is None or entry.available_on(platform):
+            continue
+        where = ", ".join(entry.platforms) or "no platform"
+        yield _at_key(ent, f"{ent.key} does not exist on {platform} ({how}); it is for {where}")

@@ -1,0 +1,137 @@
+"""Rules about the file itself: XML, plist structure, duplicate keys."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ent_ls.analysis.edits import remove_item
+from ent_ls.analysis.engine import UNNECESSARY, Finding, Fix, rule
+from ent_ls.syntax import PDict, PUnknown, to_python
+
+
+@rule(
+    "xml-syntax", "error", "The file is not well-formed XML.",
+    doc="""
+A property list is XML first. Unclosed or mismatched tags, a bare `&`, an
+undefined entity or text after the root element mean `codesign` and Xcode
+cannot read the file, and the build fails or, worse, signs without the
+entitlements. ent-ls keeps reading past the error, so the rest of the file is
+still checked. Entities declared in a DTD are never expanded and external
+entities are never fetched.""",
+    example="""
+<dict>
+    <key>com.apple.security.app-sandbox</key>
+    <true/>
+</plist>""",
+    fixed="""
+<dict>
+    <key>com.apple.security.app-sandbox</key>
+    <true/>
+</dict>
+</plist>""",
+)
+def xml_syntax(ctx) -> Iterator[Finding]:
+    for p in ctx.doc.decode_problems:
+        yield Finding(p.start, p.end, p.message)
+    for p in ctx.doc.plist.problems:
+        if p.kind in ("xml", "encoding"):
+            yield Finding(p.start, p.end, p.message)
+    dropped = ctx.doc.plist.xml.dropped
+    if dropped:
+        yield Finding(0, 0, f"{dropped} more syntax problems were not listed")
+
+
+@rule(
+    "plist-structure", "error", "The XML is not an entitlements property list.",
+    doc="""
+An entitlements file is a `<plist>` holding one `<dict>` whose items are
+`<key>` elements each followed by exactly one value. A key with no value, a
+value with no key, an element that is not a plist type (`<bool>`, `<str>`),
+or a malformed `<integer>`, `<real>`, `<date>` or `<data>` makes the file
+unreadable to the signing tools or silently drops an entitlement.""",
+    example="""
+<dict>
+    <key>com.apple.security.app-sandbox</key>
+    <key>com.apple.security.network.client</key>
+    <true/>
+</dict>""",
+    fixed="""
+<dict>
+    <key>com.apple.security.app-sandbox</key>
+    <true/>
+    <key>com.apple.security.network.client</key>
+    <true/>
+</dict>""",
+)
+def plist_structure(ctx) -> Iterator[Finding]:
+    doc = ctx.doc
+    for p in doc.plist.problems:
+        if p.kind == "plist":
+            yield Finding(p.start, p.end, p.message)
+    root = doc.plist.root
+    if root is not None and not isinstance(root, (PDict, PUnknown)):
+        yield Finding(root.start, root.elem.start_tag.end,
+                      f"the top-level value is <{root.tag}>: entitlements are a <dict> of keys")
+
+
+@rule(
+    "duplicate-key", "error", "A key appears more than once in the same dict.",
+    doc="""
+Only one of the two entries takes effect (readers keep the last), so the
+first is dead text that a reviewer will misread, and some signing tools
+reject the file outright. Remove one of them.""",
+    example="""
+<key>com.apple.security.network.client</key>
+<false/>
+<key>com.apple.security.network.client</key>
+<true/>""",
+    fixed="""
+<key>com.apple.security.network.client</key>
+<true/>""",
+)
+def duplicate_key(ctx) -> Iterator[Finding]:
+    text = ctx.text
+    # every dict in the document, without recursion
+    root = ctx.doc.plist.root
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        items = getattr(node, "items", None)
+        if items is None:
+            continue
+        if isinstance(node, PDict):
+            first = {}
+            for item in items:
+                if item.key is None:
+                    continue
+                prev = first.get(item.key.text)
+                if prev is None:
+                    first[item.key.text] = item
+                else:
+                    yield _duplicate(text, prev, item)
+            stack.extend(i.value for i in items if i.value is not None)
+        else:
+            stack.extend(items)
+
+
+def _duplicate(text: str, first, second) -> Finding:
+    key = second.key
+    line_note = "earlier in this dict"
+    same = to_python(first.value) == to_python(second.value) and first.value is not None
+    fixes = [
+        Fix("Remove this duplicate entry", [remove_item(text, second)], safe=same),
+        Fix("Remove the earlier entry", [remove_item(text, first)], safe=same),
+    ]
+    if not same:
+        fixes.reverse()  # the last entry is the one readers use: keep it
+        fixes[0].preferred = True
+    else:
+        fixes[0].preferred = True
+    effect = "the same value" if same else "a different value; readers use the last one"
+    return Finding(
+        key.text_start, key.text_end,
+        f"duplicate key {key.text!r}: it already appears {line_note}, with {effect}",
+        fixes,
+        [UNNECESSARY] if same else [],
+        [(first.key.text_start, first.key.text_end, f"first {key.text!r} is here")],
+    )

@@ -1,0 +1,297 @@
+"""The command line: `ent-ls check`, `serve`, `catalog`, `explain`, `rules`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+from ent_ls import __version__
+from ent_ls.catalog import PLATFORMS, default_catalog
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "DerivedData"}
+
+
+class UsageError(Exception):
+    pass
+
+
+def is_entitlements_name(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(".entitlements") or (lower.startswith("entitlements") and lower.endswith(".plist"))
+
+
+def discover(paths: Sequence[str]) -> Iterator[str]:
+    """Files named on the command line, and entitlements files under folders."""
+    for p in paths:
+        if p == "-":
+            yield p
+        elif os.path.isdir(p):
+            found = []
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+                found.extend(os.path.join(root, f) for f in files if is_entitlements_name(f))
+            yield from sorted(found)
+        elif os.path.exists(p):
+            yield p
+        else:
+            raise FileNotFoundError(p)
+
+
+def _split_ids(values: Optional[List[str]]) -> Optional[List[str]]:
+    if values is None:
+        return None
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ent-ls",
+        description="Language server and linter for Apple .entitlements files.",
+        epilog="Run 'ent-ls COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"ent-ls {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="lint entitlements files", description=(
+        "Lint .entitlements files (and entitlements*.plist) given as files or found under folders. "
+        "Exit status: 0 clean, 1 a warning or error was found, 2 usage or I/O error."))
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                       help="files or folders to check, '-' for standard input (default: .)")
+    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                       help="output format (default: text)")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, also apply unsafe fixes")
+    check.add_argument("--platform", choices=sorted(PLATFORMS), help="target platform (default: from the config or the path)")
+    check.add_argument("--select", action="append", metavar="RULES", help="only these rule ids (comma-separated)")
+    check.add_argument("--ignore", action="append", metavar="RULES", help="skip these rule ids (comma-separated)")
+    check.add_argument("--config", metavar="FILE", help="a .ent-ls.toml or pyproject.toml to use instead of searching")
+    check.add_argument("--stdin-filename", metavar="PATH", help="the path standard input stands for (config, platform)")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems are found")
+    color = check.add_mutually_exclusive_group()
+    color.add_argument("--color", dest="color", action="store_true", default=None, help="always colour the text output")
+    color.add_argument("--no-color", dest="color", action="store_false", help="never colour the text output")
+    check.add_argument("-q", "--quiet", action="store_true", help="text format: print only the problems")
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--stdio", action="store_true", help="talk over standard input and output (the default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead of stdio")
+
+    cat = sub.add_parser("catalog", help="print the entitlement catalog as JSON")
+    cat.add_argument("--key", metavar="PREFIX", help="only keys starting with PREFIX")
+
+    explain = sub.add_parser("explain", help="explain an entitlement key or a rule id")
+    explain.add_argument("name", metavar="KEY_OR_RULE")
+
+    rules = sub.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return run_check(args)
+        if args.command == "serve":
+            return run_serve(args)
+        if args.command == "catalog":
+            return run_catalog(args)
+        if args.command == "explain":
+            return run_explain(args)
+        if args.command == "rules":
+            return run_rules(args)
+        parser.print_help()
+        return EXIT_OK
+    except UsageError as exc:
+        print(f"ent-ls: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _apply_cli(settings, args) -> None:
+    """Command-line options win over the configuration file."""
+    if args.platform:
+        settings.platform = args.platform
+    select, ignore = _split_ids(args.select), _split_ids(args.ignore)
+    if select:
+        settings.select = select
+    if ignore:
+        settings.ignore = settings.ignore + ignore
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def run_check(args) -> int:
+    from ent_ls.analysis import all_rules, analyze
+    from ent_ls.analysis.fixes import fix_document
+    from ent_ls.config import load_config, settings_for
+    from ent_ls.document import Document
+    from ent_ls.report import FileResult, write_github, write_json, write_sarif, write_text
+    from ent_ls.syntax import decode
+
+    if args.unsafe_fixes and not args.fix:
+        raise UsageError("--unsafe-fixes needs --fix")
+    rules = all_rules()
+    known = [r.id for r in rules]
+    for rid in (_split_ids(args.select) or []) + (_split_ids(args.ignore) or []):
+        if rid not in known and rid != "ALL":
+            raise UsageError(f"unknown rule id {rid!r}; 'ent-ls rules' lists them")
+    fixed_config = None
+    if args.config:
+        if not os.path.isfile(args.config):
+            raise UsageError(f"config file not found: {args.config}")
+        fixed_config = Path(args.config)
+    try:
+        paths = list(discover(args.paths))
+    except FileNotFoundError as exc:
+        raise UsageError(f"no such file or folder: {exc.args[0]}")
+    if "-" in paths and args.fix and len(paths) > 1:
+        raise UsageError("--fix with standard input works only when '-' is the only path")
+
+    catalog = default_catalog()
+    results: List[FileResult] = []
+    io_errors = 0
+    config_problems_seen = set()
+    progress = sys.stderr.isatty() and len(paths) > 100 and args.format == "text"
+    for n, path in enumerate(paths, 1):
+        if progress and n % 50 == 0:
+            print(f"\rchecked {n}/{len(paths)} files", end="", file=sys.stderr, flush=True)
+        shown = path if path != "-" else (args.stdin_filename or "<stdin>")
+        try:
+            data = _read(path)
+        except OSError as exc:
+            print(f"ent-ls: error: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+            io_errors += 1
+            continue
+        cfg_for = args.stdin_filename if path == "-" else path
+        settings = load_config(fixed_config) if fixed_config else settings_for(cfg_for)
+        settings.check_rule_ids(known)
+        _apply_cli(settings, args)
+        for problem in settings.problems:
+            if problem not in config_problems_seen:
+                config_problems_seen.add(problem)
+                print(f"ent-ls: config: {problem} (defaults apply)", file=sys.stderr)
+        decoded = decode(data)
+        doc = Document(decoded.text, cfg_for, decoded.binary, decoded.problems)
+        fixed = 0
+        if args.fix and not decoded.binary:
+            new_doc, fixed, diags = fix_document(doc, catalog, settings, unsafe=args.unsafe_fixes)
+            if fixed:
+                if path == "-":
+                    sys.stdout.buffer.write(decoded.encode(new_doc.text))
+                    sys.stdout.flush()
+                else:
+                    try:
+                        with open(path, "wb") as fh:
+                            fh.write(decoded.encode(new_doc.text))
+                    except OSError as exc:
+                        print(f"ent-ls: error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+                        io_errors += 1
+                        fixed = 0
+                        new_doc, diags = doc, analyze(doc, catalog, settings)
+                doc = new_doc
+            elif path == "-":
+                sys.stdout.buffer.write(data)
+        else:
+            if args.fix and decoded.binary:
+                print(f"ent-ls: {shown}: binary property lists are not fixed in place", file=sys.stderr)
+            diags = analyze(doc, catalog, settings)
+        # decoding problems are reported once, by xml-syntax
+        results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines))
+    if progress:
+        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+
+    out = sys.stderr if (args.fix and "-" in paths) else sys.stdout
+    if args.format == "text":
+        color = args.color if args.color is not None else (out.isatty() and "NO_COLOR" not in os.environ)
+        if args.quiet:
+            import io
+
+            buf = io.StringIO()
+            write_text(results, buf, color, not args.unsafe_fixes)
+            lines = buf.getvalue().splitlines(True)
+            out.write("".join(line for line in lines if ": " in line and "[" in line))
+        else:
+            write_text(results, out, color, not args.unsafe_fixes)
+    elif args.format == "json":
+        write_json(results, out)
+    elif args.format == "sarif":
+        write_sarif(results, rules, out)
+    else:
+        write_github(results, out)
+    out.flush()
+
+    if io_errors:
+        return EXIT_ERROR
+    worst = [d for r in results for d in r.diagnostics if d.severity in ("error", "warning")]
+    return EXIT_FINDINGS if worst and not args.exit_zero else EXIT_OK
+
+
+def run_serve(args) -> int:
+    from ent_ls.server import serve
+
+    tcp: Optional[Tuple[str, int]] = None
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not host or not port.isdigit():
+            raise UsageError(f"--tcp takes HOST:PORT, not {args.tcp!r}")
+        tcp = (host, int(port))
+    serve(tcp)
+    return EXIT_OK
+
+
+def run_catalog(args) -> int:
+    catalog = default_catalog()
+    entries = [catalog.entries[k] for k in catalog.keys if not args.key or k.startswith(args.key)]
+    json.dump([e.as_json() for e in entries], sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def run_explain(args) -> int:
+    from ent_ls.analysis import get_rule
+    from ent_ls.docs import rule_markdown, terminal_markdown
+    from ent_ls.features.hover import markdown_for_key
+
+    name = args.name.strip()
+    rule = get_rule(name)
+    catalog = default_catalog()
+    if rule is not None:
+        text = rule_markdown(rule)
+    elif name in catalog or catalog.is_internal(name):
+        text = markdown_for_key(name, catalog)
+    else:
+        suggestions = catalog.suggest(name)
+        hint = f" Did you mean {suggestions[0]}?" if suggestions else ""
+        raise UsageError(f"{name!r} is neither a rule id nor a documented entitlement.{hint}")
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    sys.stdout.write(terminal_markdown(text, color) + "\n")
+    return EXIT_OK
+
+
+def run_rules(args) -> int:
+    from ent_ls.analysis import all_rules
+
+    rules = all_rules()
+    if args.format == "json":
+        json.dump([{"id": r.id, "severity": r.severity, "summary": r.summary} for r in rules], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        width = max(len(r.id) for r in rules)
+        for r in rules:
+            sys.stdout.write(f"{r.id:<{width}}  {r.severity:<11}  {r.summary}\n")
+    return EXIT_OK

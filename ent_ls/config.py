@@ -1,0 +1,175 @@
+"""Settings: from [tool.ent-ls] in pyproject.toml or .ent-ls.toml, from the
+command line, and from an editor's settings.
+
+A broken configuration never stops a run: its problems are reported with the
+file and line, and the defaults apply to what could not be read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10
+    import tomli as tomllib
+
+from ent_ls.catalog import PLATFORMS, TYPES
+
+SEVERITY_VALUES = ("error", "warning", "information", "hint", "off")
+CONFIG_NAMES = (".ent-ls.toml", "pyproject.toml")
+DEFAULT_DEBUG_FILES = ("*debug*",)
+OPTIONS = ("platform", "select", "ignore", "severity", "extend-keys", "debug-files")
+
+
+class Settings:
+    """Everything that changes what the analysis reports."""
+
+    def __init__(self) -> None:
+        self.platform: Optional[str] = None  # a key of catalog.PLATFORMS
+        self.select: Optional[List[str]] = None  # None: every rule
+        self.ignore: List[str] = []
+        self.severity: Dict[str, str] = {}
+        self.extend_keys: List[Tuple[str, str]] = []
+        self.debug_files: List[str] = list(DEFAULT_DEBUG_FILES)
+        self.source: Optional[str] = None  # the config file read, if any
+        self.problems: List[str] = []  # "file:line: message"
+
+    def copy(self) -> "Settings":
+        new = Settings()
+        new.__dict__.update({k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                             for k, v in self.__dict__.items()})
+        return new
+
+    def rule_enabled(self, rule_id: str) -> bool:
+        if rule_id in self.ignore or self.severity.get(rule_id) == "off":
+            return False
+        return self.select is None or rule_id in self.select or "ALL" in self.select
+
+    def is_debug_file(self, path: Optional[str]) -> bool:
+        if not path:
+            return False
+        name = os.path.basename(path).lower()
+        full = path.replace(os.sep, "/").lower()
+        return any(fnmatch.fnmatch(name, g.lower()) or fnmatch.fnmatch(full, g.lower()) for g in self.debug_files)
+
+    def update(self, data: Dict[str, Any], where: str = "settings", lines: Optional[str] = None) -> None:
+        """Apply a mapping of options (file table, client settings). Problems
+        are recorded; valid options still apply."""
+
+        def bad(option: str, message: str) -> None:
+            self.problems.append(f"{where}:{_line_of(lines, option)}: {message}")
+
+        for option, value in data.items():
+            name = option.replace("_", "-")
+            if name in ("extendKeys", "debugFiles"):
+                name = {"extendKeys": "extend-keys", "debugFiles": "debug-files"}[name]
+            if name not in OPTIONS:
+                bad(option, f"unknown option {option!r} (known: {', '.join(OPTIONS)})")
+            elif name == "platform":
+                if value is None or value == "":
+                    self.platform = None
+                elif isinstance(value, str) and value.lower().replace(" ", "") in PLATFORMS:
+                    self.platform = value.lower().replace(" ", "")
+                else:
+                    bad(option, f"platform must be one of {', '.join(PLATFORMS)}, not {value!r}")
+            elif name in ("select", "ignore", "debug-files"):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    bad(option, f"{option} must be a list of strings")
+                elif name == "select":
+                    self.select = list(value) or None
+                elif name == "ignore":
+                    self.ignore = list(value)
+                else:
+                    self.debug_files = list(value)
+            elif name == "severity":
+                if not isinstance(value, dict):
+                    bad(option, "severity must be a table of rule id = severity")
+                    continue
+                for rule_id, sev in value.items():
+                    if isinstance(sev, str) and sev.lower() in SEVERITY_VALUES:
+                        self.severity[rule_id] = sev.lower()
+                    else:
+                        bad(rule_id, f"severity of {rule_id} must be one of {', '.join(SEVERITY_VALUES)}, not {sev!r}")
+            elif name == "extend-keys":
+                if not isinstance(value, dict):
+                    bad(option, "extend-keys must be a table of key = type")
+                    continue
+                for key, typ in value.items():
+                    if typ in TYPES:
+                        self.extend_keys.append((key, typ))
+                    else:
+                        bad(key, f"type of {key} must be one of {', '.join(TYPES)}, not {typ!r}")
+
+    def check_rule_ids(self, known: List[str]) -> None:
+        for rid in list(self.select or []) + self.ignore + list(self.severity):
+            if rid not in known and rid != "ALL":
+                self.problems.append(f"{self.source or 'settings'}: unknown rule id {rid!r}")
+
+
+def _line_of(text: Optional[str], option: str) -> int:
+    if not text:
+        return 1
+    m = re.search(r'^\s*"?' + re.escape(option) + r'"?\s*=', text, re.M)
+    if m is None:
+        m = re.search(re.escape(option), text)
+    return text.count("\n", 0, m.start()) + 1 if m else 1
+
+
+def find_config(start: Path) -> Optional[Path]:
+    """The nearest .ent-ls.toml, or pyproject.toml with [tool.ent-ls], at or
+    above start (a file or a folder)."""
+    folder = start if start.is_dir() else start.parent
+    folder = folder.resolve()
+    for d in [folder, *folder.parents]:
+        for name in CONFIG_NAMES:
+            candidate = d / name
+            if candidate.is_file():
+                if name == "pyproject.toml":
+                    try:
+                        text = candidate.read_text(encoding="utf-8")
+                    except (OSError, UnicodeDecodeError):
+                        continue
+                    if not re.search(r"^\s*\[tool\.ent-ls[\].]", text, re.M):
+                        continue
+                return candidate
+    return None
+
+
+def load_config(path: Path, base: Optional[Settings] = None) -> Settings:
+    """Read a config file on top of base (defaults when None). Never raises."""
+    settings = base.copy() if base is not None else Settings()
+    settings.source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        settings.problems.append(f"{path}: cannot read: {exc}")
+        return settings
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        settings.problems.append(f"{path}:{m.group(1) if m else 1}: invalid TOML: {exc}")
+        return settings
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("ent-ls", {})
+    else:
+        table = data.get("tool", {}).get("ent-ls", data)
+    if not isinstance(table, dict):
+        settings.problems.append(f"{path}:1: [tool.ent-ls] must be a table")
+        return settings
+    settings.update(table, str(path), text)
+    return settings
+
+
+def settings_for(path: Optional[str], base: Optional[Settings] = None, config: Optional[Path] = None) -> Settings:
+    """Settings for a file: base, then the config file found for it."""
+    found = config or (find_config(Path(path)) if path else None)
+    if found is None:
+        return base.copy() if base is not None else Settings()
+    return load_config(found, base)

@@ -1,0 +1,88 @@
+"""The entitlements model of one document.
+
+A document's entitlements are the items of its top-level dict. Keys nested
+inside values are data, not entitlements. Key text is compared as plist
+readers see it: references decoded, whitespace kept.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence
+
+from ent_ls.syntax import LineIndex, PDict, PItem, PKey, PlistDocument, PNode, Problem, PScalar, parse_plist
+
+
+class Entitlement:
+    __slots__ = ("item", "index")
+
+    def __init__(self, item: PItem, index: int) -> None:
+        self.item = item
+        self.index = index  # position among the top-level items
+
+    @property
+    def key(self) -> str:
+        return self.item.key.text  # type: ignore[union-attr]
+
+    @property
+    def key_node(self) -> PKey:
+        return self.item.key  # type: ignore[return-value]
+
+    @property
+    def value(self) -> Optional[PNode]:
+        return self.item.value
+
+    @property
+    def is_true(self) -> bool:
+        v = self.item.value
+        return isinstance(v, PScalar) and v.tag == "true"
+
+    @property
+    def is_false(self) -> bool:
+        v = self.item.value
+        return isinstance(v, PScalar) and v.tag == "false"
+
+
+class Document:
+    """Parsed text plus its entitlements. Immutable; a new text is a new Document."""
+
+    def __init__(self, text: str, path: Optional[str] = None, binary: bool = False,
+                 decode_problems: Sequence[Problem] = ()) -> None:
+        self.text = text
+        self.path = path
+        self.binary = binary  # text was made from a binary plist
+        self.decode_problems = list(decode_problems)  # from reading the bytes
+        self.plist: PlistDocument = parse_plist(text)
+        self._lines: Optional[LineIndex] = None
+        root = self.plist.root
+        self.root_dict: Optional[PDict] = root if isinstance(root, PDict) else None
+        self.entitlements: List[Entitlement] = []
+        self.by_key: Dict[str, List[Entitlement]] = {}
+        if self.root_dict is not None:
+            for i, item in enumerate(self.root_dict.items):
+                if item.key is None:
+                    continue
+                ent = Entitlement(item, i)
+                self.entitlements.append(ent)
+                self.by_key.setdefault(ent.key, []).append(ent)
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    def get(self, key: str) -> Optional[Entitlement]:
+        """The entry plist readers use for key: the last one."""
+        found = self.by_key.get(key)
+        return found[-1] if found else None
+
+    def is_true(self, key: str) -> bool:
+        ent = self.get(key)
+        return ent is not None and ent.is_true
+
+    def entitlement_at(self, offset: int) -> Optional[Entitlement]:
+        """The entitlement whose key or value spans offset."""
+        for ent in self.entitlements:
+            if ent.item.start <= offset <= ent.item.end:
+                return ent
+        return None

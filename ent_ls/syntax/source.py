@@ -1,0 +1,144 @@
+"""Bytes to text, and offsets to lines.
+
+Decoding is lossless: encoding the text again with `Decoded.encoding` gives
+back the original bytes, so fixes leave every untouched byte as it was.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import plistlib
+import re
+from typing import List, Optional, Tuple
+
+from ent_ls.syntax.xml import Problem
+
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_NEWLINE = re.compile(r"\r\n?|\n")
+_ESCAPED = re.compile("[\udc80-\udcff]")
+MAX_ENCODING_PROBLEMS = 20
+
+
+class Decoded:
+    """Text of a file, the codec that round-trips it, and decoding problems.
+
+    binary is True for a binary property list; its text is the same data as
+    XML (made by plistlib), which has no line numbers in common with the file.
+    """
+
+    __slots__ = ("text", "encoding", "problems", "binary")
+
+    def __init__(self, text: str, encoding: str, problems: List[Problem], binary: bool = False) -> None:
+        self.text = text
+        self.encoding = encoding
+        self.problems = problems
+        self.binary = binary
+
+    def encode(self, text: str) -> bytes:
+        return text.encode(self.encoding, "surrogateescape")
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode a file's bytes. Never raises."""
+    if data.startswith(b"bplist"):
+        return _decode_binary(data)
+    problems: List[Problem] = []
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8"
+    elif data.startswith(b"\xff\xfe"):
+        encoding = "utf-16-le"
+    elif data.startswith(b"\xfe\xff"):
+        encoding = "utf-16-be"
+    elif data.startswith(b"<\x00"):
+        encoding = "utf-16-le"
+    elif data.startswith(b"\x00<"):
+        encoding = "utf-16-be"
+    else:
+        encoding = "utf-8"
+        m = _DECLARED.match(data)
+        if m:
+            declared = m.group(1).decode("ascii").lower()
+            encoding, note = _declared_codec(declared)
+            if note:
+                start = m.start(1)
+                problems.append(Problem(start, start + len(declared), note, "encoding"))
+    try:
+        text = data.decode(encoding, "surrogateescape")
+    except UnicodeDecodeError:  # only UTF-16 with an odd byte count gets here
+        text = data[: len(data) - 1].decode(encoding, "surrogateescape") + "\udcff"
+        encoding = "utf-8"
+        problems.append(Problem(len(text) - 1, len(text), "UTF-16 text with an odd number of bytes", "encoding"))
+        return Decoded(text, encoding, problems)
+    for i, m in enumerate(_ESCAPED.finditer(text)):
+        if i == MAX_ENCODING_PROBLEMS:
+            break
+        byte = ord(m.group(0)) - 0xDC00
+        problems.append(Problem(m.start(), m.end(), f"invalid {encoding.upper()} byte 0x{byte:02X}", "encoding"))
+    return Decoded(text, encoding, problems)
+
+
+def _declared_codec(name: str) -> Tuple[str, Optional[str]]:
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return "utf-8", f"unknown encoding {name!r}; reading the file as UTF-8"
+    if info.name.startswith(("utf-16", "utf-32")):
+        # Declared UTF-16 but the bytes start with ASCII "<?xml": it is not.
+        return "utf-8", f"the file declares {name} but is not encoded that way; reading it as UTF-8"
+    return info.name, None
+
+
+def _decode_binary(data: bytes) -> Decoded:
+    try:
+        value = plistlib.loads(data, fmt=plistlib.FMT_BINARY)
+        text = plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=False).decode("utf-8")
+        return Decoded(text, "utf-8", [], binary=True)
+    except Exception as exc:  # plistlib raises many kinds on damaged input
+        reason = str(exc) or type(exc).__name__
+        return Decoded("", "utf-8", [Problem(0, 0, f"binary property list cannot be read: {reason}", "encoding")], binary=True)
+
+
+class LineIndex:
+    """Offsets to (line, column) and back; columns count code points.
+
+    Line breaks are "\\n", "\\r\\n" and a lone "\\r", as LSP defines them.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        self.starts.extend(m.end() for m in _NEWLINE.finditer(text))
+
+    def position(self, offset: int) -> Tuple[int, int]:
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line, offset - self.starts[line]
+
+    def offset(self, line: int, column: int) -> int:
+        if line < 0:
+            return 0
+        if line >= len(self.starts):
+            return len(self.text)
+        start = self.starts[line]
+        return min(start + max(column, 0), self.line_end(line))
+
+    def line_end(self, line: int) -> int:
+        """Offset of the end of a line's content (before its line break)."""
+        if line + 1 < len(self.starts):
+            end = self.starts[line + 1]
+            if self.text[end - 1] == "\n":
+                end -= 1
+                if end > 0 and self.text[end - 1] == "\r":
+                    end -= 1
+            else:
+                end -= 1
+            return end
+        return len(self.text)
+
+    def line_text(self, line: int) -> str:
+        return self.text[self.starts[line]:self.line_end(line)]
+
+    @property
+    def line_count(self) -> int:
+        return len(self.starts)
