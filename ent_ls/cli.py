@@ -158,7 +158,7 @@ def run_check(args) -> int:
     try:
         paths = list(discover(args.paths))
     except FileNotFoundError as exc:
-        raise UsageError(f"no such file or folder: {exc.args[0]}")
+        raise UsageError(f"no such file or folder: {exc.args[0]}") from None
     if "-" in paths and args.fix and len(paths) > 1:
         raise UsageError("--fix with standard input works only when '-' is the only path")
 

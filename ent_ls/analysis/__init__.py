@@ -11,7 +11,6 @@ from typing import List, Optional
 
 from ent_ls.analysis.engine import (
     DEPRECATED,
-    REGISTRY,
     SEVERITIES,
     SEVERITY_RANK,
     UNNECESSARY,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
-from ent_ls.analysis.engine import REGISTRY, UNNECESSARY, Diagnostic, Edit, Finding, Fix
 from ent_ls.analysis.edits import indent_of, newline_of, remove_span
+from ent_ls.analysis.engine import REGISTRY, UNNECESSARY, Diagnostic, Edit, Finding, Fix
 from ent_ls.config import Settings
 from ent_ls.document import Document
 from ent_ls.syntax.xml import COMMENT

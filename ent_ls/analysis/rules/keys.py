@@ -10,7 +10,7 @@ from ent_ls.analysis.edits import escape, indent_of, newline_of, replace_key
 from ent_ls.analysis.engine import DEPRECATED, Edit, Finding, Fix, rule
 from ent_ls.catalog import Entry
 from ent_ls.document import Entitlement
-from ent_ls.syntax import PArray, PDict, PNode, PScalar, PUnknown
+from ent_ls.syntax import PArray, PNode, PScalar, PUnknown
 
 # $(VAR), ${VAR}, $(VAR:rfc1034identifier), Jinja/cookiecutter {{ }} {% %}
 PLACEHOLDER = re.compile(r"\$\([^)]*\)|\$\{[^}]*\}|\{\{.*?\}\}|\{%.*?%\}")

@@ -1,0 +1,22 @@
+"""`ent-ls serve`: the language server (pygls 2, lsprotocol)."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+
+def create_server():
+    from ent_ls.server.app import EntLsServer
+    from ent_ls.server.handlers import register
+
+    server = EntLsServer()
+    register(server)
+    return server
+
+
+def serve(tcp: Optional[Tuple[str, int]] = None) -> None:
+    server = create_server()
+    if tcp is not None:
+        server.start_tcp(*tcp)
+    else:
+        server.start_io()

@@ -1,0 +1,276 @@
+"""The language server: the only module that speaks LSP.
+
+It keeps its own copy of each open document (so positions follow LSP's
+definition of a line exactly), analyses each version once, and converts the
+plain offsets of the analysis and features into the client's encoding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from typing import Any, Dict, List, Optional
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from ent_ls import __version__
+from ent_ls.analysis import Diagnostic, Fix, analyze
+from ent_ls.analysis.engine import DEPRECATED, UNNECESSARY
+from ent_ls.catalog import Catalog, default_catalog
+from ent_ls.config import Settings, settings_for
+from ent_ls.document import Document
+from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, apply_change
+from ent_ls.syntax import LineIndex
+
+log = logging.getLogger(__name__)
+
+SOURCE = "ent-ls"
+CONFIG_SECTION = "entitlements"
+FIX_ALL_KIND = "source.fixAll.ent-ls"
+SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+TAGS = {UNNECESSARY: types.DiagnosticTag.Unnecessary, DEPRECATED: types.DiagnosticTag.Deprecated}
+ENCODINGS = {
+    types.PositionEncodingKind.Utf8: UTF8,
+    types.PositionEncodingKind.Utf16: UTF16,
+    types.PositionEncodingKind.Utf32: UTF32,
+}
+
+
+def uri_to_path(uri: str) -> Optional[str]:
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return parsed.path or None  # untitled:, etc.: still useful for names
+    path = unquote(parsed.path)
+    if len(path) > 2 and path[0] == "/" and path[2] == ":":  # /C:/ on Windows
+        path = path[1:]
+    return path
+
+
+class OpenDocument:
+    """One open text document and what was computed for its version."""
+
+    def __init__(self, uri: str, text: str, version: Optional[int]) -> None:
+        self.uri = uri
+        self.path = uri_to_path(uri)
+        self.version = version
+        self.file_settings: Optional[Settings] = None  # from .ent-ls.toml / pyproject
+        self.set_text(text, version)
+
+    def set_text(self, text: str, version: Optional[int]) -> None:
+        self.text = text
+        self.version = version
+        self.lines = LineIndex(text)
+        self._doc: Optional[Document] = None
+        self._diagnostics: Optional[List[Diagnostic]] = None
+
+    @property
+    def doc(self) -> Document:
+        if self._doc is None:
+            self._doc = Document(self.text, self.path)
+            self._doc._lines = self.lines
+        return self._doc
+
+    def diagnostics(self, server: "EntLsServer") -> List[Diagnostic]:
+        if self._diagnostics is None:
+            self._diagnostics = analyze(self.doc, server.catalog, server.settings_for(self))
+        return self._diagnostics
+
+    def invalidate(self) -> None:
+        self._diagnostics = None
+
+
+class EntLsProtocol(LanguageServerProtocol):
+    """Keeps documents in the server's own store instead of pygls's workspace."""
+
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
+        self._server.open_document(params.text_document)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    lsp_text_document__did_open.method_name = types.TEXT_DOCUMENT_DID_OPEN  # type: ignore[attr-defined]
+
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        self._server.change_document(params)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    lsp_text_document__did_change.method_name = types.TEXT_DOCUMENT_DID_CHANGE  # type: ignore[attr-defined]
+
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
+        self._server.documents.pop(params.text_document.uri, None)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+    lsp_text_document__did_close.method_name = types.TEXT_DOCUMENT_DID_CLOSE  # type: ignore[attr-defined]
+
+
+class EntLsServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("ent-ls", __version__, protocol_cls=EntLsProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.documents: Dict[str, OpenDocument] = {}
+        self.catalog: Catalog = default_catalog()
+        self.client_settings: Dict[str, Any] = {}
+        self.settings_problems: List[str] = []
+        self.pending: Dict[str, asyncio.Handle] = {}
+        self.settings_generation = 0  # bumps when settings change, for pull result ids
+
+    # --- documents -----------------------------------------------------------
+
+    @property
+    def encoding(self) -> str:
+        try:
+            enc = self.workspace.position_encoding
+        except RuntimeError:
+            enc = None
+        return ENCODINGS.get(enc, UTF16)  # type: ignore[arg-type]
+
+    def open_document(self, item: types.TextDocumentItem) -> None:
+        self.documents[item.uri] = OpenDocument(item.uri, item.text, item.version)
+
+    def change_document(self, params: types.DidChangeTextDocumentParams) -> None:
+        od = self.documents.get(params.text_document.uri)
+        if od is None:
+            return
+        text, lines = od.text, od.lines
+        for change in params.content_changes:
+            text = apply_change(text, lines, self.encoding, change)
+            lines = LineIndex(text)
+        od.set_text(text, params.text_document.version)
+        od.lines = lines
+
+    def positions(self, od: OpenDocument) -> Positions:
+        return Positions(od.lines, self.encoding)
+
+    # --- settings --------------------------------------------------------------
+
+    def settings_for(self, od: OpenDocument) -> Settings:
+        if od.file_settings is None:
+            od.file_settings = settings_for(od.path if od.path and od.uri.startswith("file:") else None)
+        settings = od.file_settings.copy()
+        if self.client_settings:
+            settings.update(self.client_settings, "client settings")
+        return settings
+
+    def set_client_settings(self, value: Any) -> None:
+        if isinstance(value, dict):
+            # VS Code nests everything under the section; accept both shapes
+            inner = value.get(CONFIG_SECTION) if isinstance(value.get(CONFIG_SECTION), dict) else value
+            known = {k: v for k, v in inner.items() if k in ("platform", "select", "ignore", "severity",
+                                                              "extendKeys", "extend-keys", "debugFiles", "debug-files")}
+            self.client_settings = known
+            probe = Settings()
+            probe.update(known, "client settings")
+            for problem in probe.problems:
+                self.log(types.MessageType.Warning, f"ent-ls: {problem} (ignored)")
+        for od in self.documents.values():
+            od.invalidate()
+            od.file_settings = None
+
+    # --- diagnostics -------------------------------------------------------------
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        caps = self.client_capabilities
+        return bool(caps and caps.text_document and caps.text_document.diagnostic)
+
+    def schedule_publish(self, uri: str) -> None:
+        """Publish after the current burst of messages, for the latest version only."""
+        if self.pull_diagnostics:
+            return
+        old = self.pending.pop(uri, None)
+        if old is not None:
+            old.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.publish(uri)
+            return
+        self.pending[uri] = loop.call_soon(self.publish, uri)
+
+    def publish(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        od = self.documents.get(uri)
+        if od is None:
+            return
+        try:
+            diags = self.lsp_diagnostics(od)
+        except Exception:  # never let one document stop the server
+            self.log(types.MessageType.Error, f"ent-ls: analysis failed for {uri}:\n{traceback.format_exc()}")
+            diags = []
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, version=od.version, diagnostics=diags))
+
+    def lsp_diagnostics(self, od: OpenDocument) -> List[types.Diagnostic]:
+        conv = self.positions(od)
+        return [self.to_lsp_diagnostic(od, conv, d) for d in od.diagnostics(self)]
+
+    def to_lsp_diagnostic(self, od: OpenDocument, conv: Positions, d: Diagnostic) -> types.Diagnostic:
+        related = None
+        if d.related:
+            related = [
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(uri=od.uri, range=conv.range(s, e)), message=m)
+                for s, e, m in d.related
+            ]
+        return types.Diagnostic(
+            range=conv.range(d.start, d.end),
+            message=d.message,
+            severity=SEVERITY[d.severity],
+            code=d.rule,
+            code_description=types.CodeDescription(href=f"https://github.com/ent-ls/ent-ls/blob/main/docs/rules.md#{d.rule}"),
+            source=SOURCE,
+            tags=[TAGS[t] for t in d.tags if t in TAGS] or None,
+            related_information=related,
+            data={"version": od.version, "start": d.start, "end": d.end,
+                  "fixes": [f.to_json() for f in d.fixes]},
+        )
+
+    # --- edits ---------------------------------------------------------------------
+
+    def workspace_edit(self, od: OpenDocument, edits) -> types.WorkspaceEdit:
+        conv = self.positions(od)
+        text_edits = [types.TextEdit(range=conv.range(e.start, e.end), new_text=e.new_text) for e in edits]
+        caps = self.client_capabilities
+        doc_changes = bool(caps and caps.workspace and caps.workspace.workspace_edit
+                           and caps.workspace.workspace_edit.document_changes)
+        if doc_changes:
+            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=od.uri, version=od.version),
+                edits=text_edits)])
+        return types.WorkspaceEdit(changes={od.uri: text_edits})
+
+    def log(self, kind: types.MessageType, message: str) -> None:
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        except Exception:  # no client attached (tests, shutdown)
+            log.warning(message)
+
+    def report_server_error(self, error: Exception, source) -> None:
+        # A failing handler is logged, never shown as a pop-up; requests
+        # already answer with an error response.
+        self.log(types.MessageType.Error, f"ent-ls: internal error: {error!r}")
+
+
+def fix_action(server: EntLsServer, od: OpenDocument, fix: Fix, diag: Optional[types.Diagnostic],
+               resolve: bool) -> types.CodeAction:
+    action = types.CodeAction(
+        title=fix.title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diag] if diag is not None else None,
+        is_preferred=fix.preferred or None,
+    )
+    if resolve:
+        action.data = {"uri": od.uri, "version": od.version, "fix": fix.to_json()}
+    else:
+        action.edit = server.workspace_edit(od, fix.edits)
+    return action

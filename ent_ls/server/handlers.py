@@ -1,0 +1,214 @@
+"""LSP request and notification handlers, each a thin adapter from LSP
+params to the plain functions of ent_ls.features and ent_ls.analysis."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from lsprotocol import types
+
+from ent_ls.analysis import Fix
+from ent_ls.analysis.engine import Edit
+from ent_ls.analysis.fixes import fix_document
+from ent_ls.analysis.suppress import suppression_fixes
+from ent_ls.features.hover import markdown_for_key, value_markdown
+from ent_ls.server.app import CONFIG_SECTION, FIX_ALL_KIND, EntLsServer, OpenDocument, fix_action
+from ent_ls.syntax import PArray, PScalar
+
+
+def register(server: EntLsServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: EntLsServer, params: types.InitializeParams) -> None:
+        if params.initialization_options:
+            ls.set_client_settings(params.initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: EntLsServer, params: types.InitializedParams) -> None:
+        await refresh_configuration(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: EntLsServer, params: types.DidChangeConfigurationParams) -> None:
+        if not await refresh_configuration(ls) and isinstance(params.settings, dict):
+            ls.set_client_settings(params.settings)
+        republish(ls)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: EntLsServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule_publish(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: EntLsServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule_publish(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: EntLsServer, params: types.DidSaveTextDocumentParams) -> None:
+        return None
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: EntLsServer, params: types.DidCloseTextDocumentParams) -> None:
+        if not ls.pull_diagnostics:
+            ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(identifier="ent-ls", inter_file_dependencies=False, workspace_diagnostics=False),
+    )
+    def diagnostic(ls: EntLsServer, params: types.DocumentDiagnosticParams):
+        od = ls.documents.get(params.text_document.uri)
+        if od is None:
+            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        result_id = f"{id(od)}:{od.version}:{ls.settings_generation}"
+        if params.previous_result_id == result_id:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return types.RelatedFullDocumentDiagnosticReport(items=ls.lsp_diagnostics(od), result_id=result_id)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: EntLsServer, params: types.HoverParams) -> Optional[types.Hover]:
+        od = ls.documents.get(params.text_document.uri)
+        if od is None:
+            return None
+        conv = ls.positions(od)
+        offset = conv.offset(params.position)
+        found = hover_at(ls, od, offset)
+        if found is None:
+            return None
+        markdown, start, end = found
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown),
+            range=conv.range(start, end),
+        )
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND],
+            resolve_provider=True,
+        ),
+    )
+    def code_action(ls: EntLsServer, params: types.CodeActionParams):
+        od = ls.documents.get(params.text_document.uri)
+        if od is None:
+            return []
+        return code_actions(ls, od, params)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    def code_action_resolve(ls: EntLsServer, action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        od = ls.documents.get(data.get("uri", ""))
+        if od is None:
+            return action
+        if data.get("fix_all"):
+            action.edit = fix_all_edit(ls, od)
+            return action
+        fix = data.get("fix")
+        if not isinstance(fix, dict):
+            return action
+        if data.get("version") != od.version:
+            # The document moved on: find the same fix in the new analysis.
+            same = [f for d in od.diagnostics(ls) for f in d.fixes if f.title == fix.get("title")]
+            if not same:
+                return action
+            action.edit = ls.workspace_edit(od, same[0].edits)
+            return action
+        action.edit = ls.workspace_edit(od, Fix.from_json(fix).edits)
+        return action
+
+
+async def refresh_configuration(ls: EntLsServer) -> bool:
+    """Ask the client for our settings section; False if it cannot answer."""
+    caps = ls.client_capabilities
+    if not (caps and caps.workspace and caps.workspace.configuration):
+        return False
+    try:
+        result = await ls.workspace_configuration_async(
+            types.ConfigurationParams(items=[types.ConfigurationItem(section=CONFIG_SECTION)]))
+    except Exception as exc:  # a client that fails the request keeps the defaults
+        ls.log(types.MessageType.Warning, f"ent-ls: workspace/configuration failed: {exc!r}")
+        return False
+    value = result[0] if result else None
+    if isinstance(value, dict):
+        ls.set_client_settings(value)
+        ls.settings_generation += 1
+    return True
+
+
+def republish(ls: EntLsServer) -> None:
+    ls.settings_generation += 1
+    for uri in list(ls.documents):
+        ls.schedule_publish(uri)
+    caps = ls.client_capabilities
+    if ls.pull_diagnostics and caps.workspace and caps.workspace.diagnostics \
+            and caps.workspace.diagnostics.refresh_support:
+        ls.workspace_diagnostic_refresh(None)
+
+
+def hover_at(ls: EntLsServer, od: OpenDocument, offset: int):
+    """(markdown, start, end) for what is under offset, or None."""
+    doc = od.doc
+    ent = doc.entitlement_at(offset)
+    if ent is None:
+        return None
+    key = ent.key_node
+    if key.elem.start <= offset <= key.elem.end:
+        return markdown_for_key(ent.key, ls.catalog), key.text_start, key.text_end
+    entry = ls.catalog.get(ent.key)
+    value = ent.value
+    if entry is None or value is None:
+        return None
+    strings = [value] if isinstance(value, PScalar) else value.items if isinstance(value, PArray) else []
+    for s in strings:
+        if isinstance(s, PScalar) and s.tag == "string" and s.start <= offset <= s.end:
+            md = value_markdown(entry, s.text)
+            if md is not None:
+                return md, s.elem.content_start, s.elem.content_end
+    return None
+
+
+def code_actions(ls: EntLsServer, od: OpenDocument, params: types.CodeActionParams) -> List[types.CodeAction]:
+    only = params.context.only
+    want_quickfix = not only or any(types.CodeActionKind.QuickFix.value.startswith(k) or k == "quickfix" for k in only)
+    want_fix_all = not only or any(FIX_ALL_KIND.startswith(k) for k in only)
+    caps = ls.client_capabilities
+    resolve = bool(caps and caps.text_document and caps.text_document.code_action
+                   and caps.text_document.code_action.resolve_support
+                   and "edit" in caps.text_document.code_action.resolve_support.properties)
+    conv = ls.positions(od)
+    start, end = conv.offset(params.range.start), conv.offset(params.range.end)
+    actions: List[types.CodeAction] = []
+    diags = od.diagnostics(ls)
+    if want_quickfix:
+        for d in diags:
+            if d.end < start or d.start > end:
+                continue
+            lsp_diag = ls.to_lsp_diagnostic(od, conv, d)
+            fixes = list(d.fixes)
+            if d.rule not in ("xml-syntax", "plist-structure"):
+                fixes += suppression_fixes(od.doc, d)
+            actions.extend(fix_action(ls, od, fix, lsp_diag, resolve) for fix in fixes)
+    if want_fix_all and any(f.safe for d in diags for f in d.fixes):
+        action = types.CodeAction(title="Fix all safe ent-ls problems", kind=FIX_ALL_KIND)
+        if resolve:
+            action.data = {"uri": od.uri, "version": od.version, "fix_all": True}
+        else:
+            action.edit = fix_all_edit(ls, od)
+        actions.append(action)
+    return actions
+
+
+def fix_all_edit(ls: EntLsServer, od: OpenDocument) -> types.WorkspaceEdit:
+    fixed, _, _ = fix_document(od.doc, ls.catalog, ls.settings_for(od), unsafe=False)
+    return ls.workspace_edit(od, [minimal_edit(od.text, fixed.text)])
+
+
+def minimal_edit(old: str, new: str) -> Edit:
+    """One edit covering only what differs between old and new."""
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
+        suffix += 1
+    return Edit(prefix, len(old) - suffix, new[prefix:len(new) - suffix])
+
