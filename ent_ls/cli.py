@@ -250,8 +250,7 @@ def run_serve(args) -> int:
         if not host or not port.isdigit():
             raise UsageError(f"--tcp takes HOST:PORT, not {args.tcp!r}")
         tcp = (host, int(port))
-    serve(tcp)
-    return EXIT_OK
+    return serve(tcp)
 
 
 def run_catalog(args) -> int:

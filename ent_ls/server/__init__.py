@@ -14,9 +14,12 @@ def create_server():
     return server
 
 
-def serve(tcp: Optional[Tuple[str, int]] = None) -> None:
+def serve(tcp: Optional[Tuple[str, int]] = None) -> int:
+    """Run until the client says exit; the exit status follows the spec:
+    0 after a shutdown request, 1 without one (pygls itself always gives 0)."""
     server = create_server()
     if tcp is not None:
         server.start_tcp(*tcp)
     else:
         server.start_io()
+    return 0 if server.shutdown_requested else 1

@@ -123,6 +123,7 @@ class EntLsServer(LanguageServer):
         self.settings_problems: List[str] = []
         self.pending: Dict[str, asyncio.Handle] = {}
         self.settings_generation = 0  # bumps when settings change, for pull result ids
+        self.shutdown_requested = False
 
     # --- documents -----------------------------------------------------------
 

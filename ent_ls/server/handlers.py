@@ -32,6 +32,10 @@ def register(server: EntLsServer) -> None:
             ls.set_client_settings(params.settings)
         republish(ls)
 
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: EntLsServer, params: None) -> None:
+        ls.shutdown_requested = True
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: EntLsServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.schedule_publish(params.text_document.uri)
