@@ -39,15 +39,18 @@ _SPLIT = re.compile(r"[-_. ]+")
 
 def infer_platform(path: Optional[str]) -> Optional[str]:
     """The platform a path names: the nearest folder or file name part that is
-    a platform word (macos/Runner/..., App-iOS.entitlements)."""
+    a platform word (macos/Runner/..., App-iOS.entitlements). A part naming two
+    platforms (ios-mac-app) says nothing."""
     if not path:
         return None
-    parts = re.split(r"[\\/]+", path)
-    for part in reversed(parts):
-        words = [w.lower() for w in _SPLIT.split(part) if w]
-        for word in reversed(words):
-            if word in _PLATFORM_WORDS:
-                return _PLATFORM_WORDS[word]
+    for part in reversed(re.split(r"[\\/]+", path)):
+        found = {_PLATFORM_WORDS[w.lower()] for w in _SPLIT.split(part) if w.lower() in _PLATFORM_WORDS}
+        if "maccatalyst" in found:  # "Mac Catalyst" names one platform
+            found.discard("macos")
+        if len(found) == 1:
+            return found.pop()
+        if found:
+            return None
     return None
 
 

@@ -270,7 +270,9 @@ Sandbox keys are macOS-only, while `aps-environment` is for iOS and its
 relatives (macOS uses `com.apple.developer.aps-environment`). A key for
 another platform does nothing. The platform comes from `--platform`, the
 `platform` setting, or the file's path (`macos/Runner/...`,
-`App-iOS.entitlements`); when none says, this rule is silent.""",
+`App-iOS.entitlements`); when none says, this rule is silent. When the
+platform is only inferred from an iOS path, macOS keys are accepted, because
+the same file often signs the app's Mac Catalyst build.""",
     example="""
 <!-- in ios/Runner/Runner.entitlements -->
 <key>com.apple.security.app-sandbox</key>
@@ -281,10 +283,13 @@ def platform_mismatch(ctx) -> Iterator[Finding]:
     platform = ctx.platform
     if platform is None:
         return
-    how = "set in the settings" if ctx.platform_source == "settings" else "going by the file's path"
+    inferred = ctx.platform_source == "path"
+    how = "going by the file's path" if inferred else "set in the settings"
     for ent in ctx.doc.entitlements:
         entry = ctx.catalog.get(ent.key)
         if entry is None or entry.available_on(platform):
             continue
+        if inferred and platform in ("iOS", "iPadOS") and entry.available_on("Mac Catalyst"):
+            continue  # an iOS folder's file often also signs the Mac Catalyst build
         where = ", ".join(entry.platforms) or "no platform"
         yield _at_key(ent, f"{ent.key} does not exist on {platform} ({how}); it is for {where}")
