@@ -159,6 +159,8 @@ def run_check(args) -> int:
         paths = list(discover(args.paths))
     except FileNotFoundError as exc:
         raise UsageError(f"no such file or folder: {exc.args[0]}") from None
+    if not paths:
+        print("ent-ls: warning: no entitlements files found (*.entitlements, entitlements*.plist)", file=sys.stderr)
     if "-" in paths and args.fix and len(paths) > 1:
         raise UsageError("--fix with standard input works only when '-' is the only path")
 
@@ -166,6 +168,10 @@ def run_check(args) -> int:
     results: List[FileResult] = []
     io_errors = 0
     config_problems_seen = set()
+    # Settings per folder: every file in a folder finds the same config file,
+    # and looking for it (a stat per parent folder) and reading it again for
+    # each file cost more than linting a small file.
+    settings_cache: dict = {}
     progress = sys.stderr.isatty() and len(paths) > 100 and args.format == "text"
     for n, path in enumerate(paths, 1):
         if progress and n % 50 == 0:
@@ -178,7 +184,13 @@ def run_check(args) -> int:
             io_errors += 1
             continue
         cfg_for = args.stdin_filename if path == "-" else path
-        settings = load_config(fixed_config) if fixed_config else settings_for(cfg_for)
+        cache_key = None if path == "-" else os.path.dirname(os.path.abspath(path))
+        base = settings_cache.get(cache_key) if cache_key is not None else None
+        if base is None:
+            base = load_config(fixed_config) if fixed_config else settings_for(cfg_for)
+            if cache_key is not None:
+                settings_cache[cache_key] = base
+        settings = base.copy()
         settings.check_rule_ids(known)
         _apply_cli(settings, args)
         for problem in settings.problems:

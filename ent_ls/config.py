@@ -79,6 +79,8 @@ class Settings:
                 else:
                     bad(option, f"platform must be one of {', '.join(PLATFORMS)}, not {value!r}")
             elif name in ("select", "ignore", "debug-files"):
+                if value is None:  # editors send null for "not set"
+                    continue
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     bad(option, f"{option} must be a list of strings")
                 elif name == "select":
@@ -88,6 +90,8 @@ class Settings:
                 else:
                     self.debug_files = list(value)
             elif name == "severity":
+                if value is None:
+                    continue
                 if not isinstance(value, dict):
                     bad(option, "severity must be a table of rule id = severity")
                     continue
@@ -97,6 +101,8 @@ class Settings:
                     else:
                         bad(rule_id, f"severity of {rule_id} must be one of {', '.join(SEVERITY_VALUES)}, not {sev!r}")
             elif name == "extend-keys":
+                if value is None:
+                    continue
                 if not isinstance(value, dict):
                     bad(option, "extend-keys must be a table of key = type")
                     continue
