@@ -125,6 +125,7 @@ class Catalog:
         self.internal_keys = frozenset(internal_keys)
         self._folded: Optional[Dict[str, str]] = None
         self._tails: Optional[Dict[str, List[str]]] = None
+        self._suggested: Dict[Tuple[str, int], List[str]] = {}
 
     @classmethod
     def load(cls, directory: Optional[Path] = None) -> "Catalog":
@@ -173,6 +174,16 @@ class Catalog:
 
     def suggest(self, key: str, limit: int = 3) -> List[str]:
         """Known keys the user probably meant, best first."""
+        # difflib costs milliseconds per key, and the server asks again for
+        # every unknown key of a file on each keystroke: remember answers.
+        found = self._suggested.get((key, limit))
+        if found is None:
+            if len(self._suggested) >= 4096:
+                self._suggested.clear()
+            found = self._suggested[(key, limit)] = self._suggest(key, limit)
+        return list(found)
+
+    def _suggest(self, key: str, limit: int) -> List[str]:
         if key in self.entries:
             return [key]
         stripped = key.strip()

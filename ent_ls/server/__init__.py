@@ -6,11 +6,12 @@ from typing import Optional, Tuple
 
 
 def create_server():
+    from ent_ls.server import handlers, structure
     from ent_ls.server.app import EntLsServer
-    from ent_ls.server.handlers import register
 
     server = EntLsServer()
-    register(server)
+    handlers.register(server)
+    structure.register(server)
     return server
 
 

@@ -65,10 +65,10 @@ class OpenDocument:
         self.file_settings: Optional[Settings] = None  # from .ent-ls.toml / pyproject
         self.set_text(text, version)
 
-    def set_text(self, text: str, version: Optional[int]) -> None:
+    def set_text(self, text: str, version: Optional[int], lines: Optional[LineIndex] = None) -> None:
         self.text = text
         self.version = version
-        self.lines = LineIndex(text)
+        self.lines = lines if lines is not None else LineIndex(text)
         self._doc: Optional[Document] = None
         self._diagnostics: Optional[List[Diagnostic]] = None
 
@@ -146,8 +146,7 @@ class EntLsServer(LanguageServer):
         for change in params.content_changes:
             text = apply_change(text, lines, self.encoding, change)
             lines = LineIndex(text)
-        od.set_text(text, params.text_document.version)
-        od.lines = lines
+        od.set_text(text, params.text_document.version, lines)  # the index just built, not a second one
 
     def positions(self, od: OpenDocument) -> Positions:
         return Positions(od.lines, self.encoding)

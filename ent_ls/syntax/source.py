@@ -15,6 +15,7 @@ from typing import List, Optional, Tuple
 from ent_ls.syntax.xml import Problem
 
 _DECLARED = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_DECLARED_TEXT = re.compile(r"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _NEWLINE = re.compile(r"\r\n?|\n")
 _ESCAPED = re.compile("[\udc80-\udcff]")
 MAX_ENCODING_PROBLEMS = 20
@@ -44,6 +45,7 @@ def decode(data: bytes) -> Decoded:
     if data.startswith(b"bplist"):
         return _decode_binary(data)
     problems: List[Problem] = []
+    guessed = False  # UTF-16 told by the first character, with no byte-order mark
     if data.startswith(b"\xef\xbb\xbf"):
         encoding = "utf-8"
     elif data.startswith(b"\xff\xfe"):
@@ -52,8 +54,10 @@ def decode(data: bytes) -> Decoded:
         encoding = "utf-16-be"
     elif data.startswith(b"<\x00"):
         encoding = "utf-16-le"
+        guessed = True
     elif data.startswith(b"\x00<"):
         encoding = "utf-16-be"
+        guessed = True
     else:
         encoding = "utf-8"
         m = _DECLARED.match(data)
@@ -70,12 +74,24 @@ def decode(data: bytes) -> Decoded:
         encoding = "utf-8"
         problems.append(Problem(len(text) - 1, len(text), "UTF-16 text with an odd number of bytes", "encoding"))
         return Decoded(text, encoding, problems)
+    if guessed:
+        m = _DECLARED_TEXT.match(text)
+        if m is not None and not _is_utf16(m.group(1)):
+            problems.append(Problem(m.start(1), m.end(1), f"the file is UTF-16 without a byte-order mark but declares "
+                                    f"{m.group(1)}; save it as UTF-8", "encoding"))
     for i, m in enumerate(_ESCAPED.finditer(text)):
         if i == MAX_ENCODING_PROBLEMS:
             break
         byte = ord(m.group(0)) - 0xDC00
         problems.append(Problem(m.start(), m.end(), f"invalid {encoding.upper()} byte 0x{byte:02X}", "encoding"))
     return Decoded(text, encoding, problems)
+
+
+def _is_utf16(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name.startswith("utf-16")
+    except LookupError:
+        return False
 
 
 def _declared_codec(name: str) -> Tuple[str, Optional[str]]:
@@ -89,9 +105,38 @@ def _declared_codec(name: str) -> Tuple[str, Optional[str]]:
     return info.name, None
 
 
+MAX_BINARY_VALUES = 1_000_000  # values in a binary plist once shared objects are written out
+
+
+def _expanded_size(value: object, limit: int) -> int:
+    """How many values value holds, written out as a tree; stops past limit.
+
+    A binary plist can refer to one object many times, so a file of a few
+    hundred bytes can stand for an exponentially large tree (an array that
+    holds the next array twice, forty deep). Writing that out as XML would
+    never finish; counting first costs at most limit steps."""
+    count = 0
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        count += 1
+        if count > limit:
+            break
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return count
+
+
 def _decode_binary(data: bytes) -> Decoded:
     try:
         value = plistlib.loads(data, fmt=plistlib.FMT_BINARY)
+        if _expanded_size(value, MAX_BINARY_VALUES) > MAX_BINARY_VALUES:
+            reason = (f"it holds more than {MAX_BINARY_VALUES:,} values once its shared objects are written out "
+                      "(an expansion bomb?)")
+            return Decoded("", "utf-8", [Problem(0, 0, f"binary property list cannot be read: {reason}", "encoding")],
+                           binary=True)
         text = plistlib.dumps(value, fmt=plistlib.FMT_XML, sort_keys=False).decode("utf-8")
         return Decoded(text, "utf-8", [], binary=True)
     except Exception as exc:  # plistlib raises many kinds on damaged input

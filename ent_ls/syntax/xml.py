@@ -12,6 +12,7 @@ explicit stack, so nesting depth is limited only by memory.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Iterable, List, Optional, Sequence, Union
 
 # Token kinds.
@@ -68,16 +69,25 @@ class Element:
     last child (so the spans of siblings never overlap).
     """
 
-    __slots__ = ("name", "start_tag", "end_tag", "children", "parent", "end", "empty")
+    __slots__ = ("name", "start_tag", "end_tag", "children", "_parent", "end", "empty", "__weakref__")
 
     def __init__(self, name: str, start_tag: Token, parent: Optional["Element"], empty: bool = False) -> None:
         self.name = name
         self.start_tag = start_tag
         self.end_tag: Optional[Token] = None
         self.children: List[Union["Element", Token]] = []
-        self.parent = parent
+        # A weak link up: with strong links both ways every tree is a knot of
+        # cycles that only the cyclic collector can free, in pauses of
+        # hundreds of milliseconds for a large file. The tree keeps each
+        # element's parent alive through the children lists.
+        self._parent = None if parent is None else weakref.ref(parent)
         self.end = start_tag.end
         self.empty = empty  # written as <name/>
+
+    @property
+    def parent(self) -> Optional["Element"]:
+        """The enclosing element (None at the top level)."""
+        return None if self._parent is None else self._parent()
 
     @property
     def start(self) -> int:
@@ -250,6 +260,10 @@ def parse_xml(text: str, leaf_names: Iterable[str] = ()) -> XmlTree:
     seen_root = False
     match = _TOKEN.match
     for_bad = _BAD_CHAR.search
+    # One scan of the whole text each spares a scan per text token in the
+    # usual file, which has neither.
+    any_bad = for_bad(text) is not None
+    any_ref = "&" in text
 
     while pos < n:
         m = match(text, pos)
@@ -264,16 +278,19 @@ def parse_xml(text: str, leaf_names: Iterable[str] = ()) -> XmlTree:
                 if stripped:
                     off = pos + len(text[pos:end]) - len(text[pos:end].lstrip(" \t\r\n"))
                     problem(off, off + len(stripped), "text outside the root element")
-            bad = for_bad(text, pos, end)
-            if bad:
-                problem(bad.start(), bad.start() + 1, f"character U+{ord(bad.group(0)):04X} is not allowed in XML")
-            if "&" in text[pos:end]:
+            if any_bad:
+                bad = for_bad(text, pos, end)
+                if bad:
+                    problem(bad.start(), bad.start() + 1, f"character U+{ord(bad.group(0)):04X} is not allowed in XML")
+            if any_ref and text.find("&", pos, end) != -1:
                 _check_references(text, pos, end, tree)
         elif kind == START:
             name_m = _NAME.match(text, pos + 1, end)
             name = name_m.group(0) if name_m else ""
             closed_tag = text[end - 1] == ">"
-            empty = closed_tag and text[end - 2] == "/" and end - pos >= 3
+            # A tag still being typed (no ">") holds nothing: treating it as
+            # open would swallow every sibling after it until the parent ends.
+            empty = not closed_tag or (text[end - 2] == "/" and end - pos >= 3)
             if not name:
                 problem(pos, end, "expected an element name after <")
             elif not closed_tag:

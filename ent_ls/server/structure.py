@@ -1,0 +1,183 @@
+"""LSP adapters for completion and the structure features: plain results
+from ent_ls.features, converted to the client's positions and capabilities."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from lsprotocol import types
+
+from ent_ls.features.completion import complete
+from ent_ls.features.folding import folding_ranges
+from ent_ls.features.formatting import format_edits
+from ent_ls.features.hover import key_markdown
+from ent_ls.features.links import document_links
+from ent_ls.features.selection import selection_ranges
+from ent_ls.features.symbols import document_symbols
+from ent_ls.server.app import EntLsServer
+
+COMPLETION_KIND = {
+    "key": types.CompletionItemKind.Property,
+    "snippet": types.CompletionItemKind.Snippet,
+    "value": types.CompletionItemKind.Value,
+    "element": types.CompletionItemKind.Keyword,
+}
+SYMBOL_KIND = {
+    "key": types.SymbolKind.Key,
+    "dict": types.SymbolKind.Object,
+    "array": types.SymbolKind.Array,
+    "string": types.SymbolKind.String,
+    "number": types.SymbolKind.Number,
+    "boolean": types.SymbolKind.Boolean,
+}
+
+
+def _caps(ls: EntLsServer):
+    caps = ls.client_capabilities
+    return caps.text_document if caps and caps.text_document else None
+
+
+def completion(ls: EntLsServer, params: types.CompletionParams) -> Optional[types.CompletionList]:
+    od = ls.documents.get(params.text_document.uri)
+    if od is None:
+        return None
+    td = _caps(ls)
+    item_caps = td.completion.completion_item if td and td.completion else None
+    snippets = bool(item_caps and item_caps.snippet_support)
+    deprecated_tag = bool(item_caps and item_caps.tag_support
+                          and types.CompletionItemTag.Deprecated in item_caps.tag_support.value_set)
+    resolve = bool(item_caps and item_caps.resolve_support and "documentation" in item_caps.resolve_support.properties)
+    conv = ls.positions(od)
+    offset = conv.offset(params.position)
+    settings = ls.settings_for(od)
+    result = complete(od.doc, ls.catalog, offset, snippets, settings.platform)
+    items = []
+    for it in result.items:
+        doc_md = it.documentation
+        data = None
+        if doc_md is None and it.data and "key" in it.data:
+            entry = ls.catalog.get(it.data["key"])
+            if entry is not None:
+                if resolve:
+                    data = {"key": entry.key}
+                else:
+                    doc_md = key_markdown(entry)
+        items.append(types.CompletionItem(
+            label=it.label,
+            kind=COMPLETION_KIND.get(it.kind, types.CompletionItemKind.Text),
+            detail=it.detail or None,
+            documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc_md) if doc_md else None,
+            tags=[types.CompletionItemTag.Deprecated] if it.deprecated and deprecated_tag else None,
+            deprecated=True if it.deprecated and not deprecated_tag else None,
+            sort_text=it.sort_text,
+            filter_text=it.filter_text,
+            insert_text_format=types.InsertTextFormat.Snippet if it.is_snippet else types.InsertTextFormat.PlainText,
+            insert_text_mode=types.InsertTextMode.AsIs,
+            text_edit=types.TextEdit(range=conv.range(it.edit.start, it.edit.end), new_text=it.edit.new_text),
+            data=data,
+        ))
+    return types.CompletionList(is_incomplete=result.is_incomplete, items=items)
+
+
+def completion_resolve(ls: EntLsServer, item: types.CompletionItem) -> types.CompletionItem:
+    data = item.data if isinstance(item.data, dict) else {}
+    entry = ls.catalog.get(data.get("key", "")) if data else None
+    if entry is not None and item.documentation is None:
+        item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown, value=key_markdown(entry))
+    return item
+
+
+def document_symbol(ls: EntLsServer, params: types.DocumentSymbolParams):
+    od = ls.documents.get(params.text_document.uri)
+    if od is None:
+        return []
+    conv = ls.positions(od)
+    symbols = document_symbols(od.doc)
+    td = _caps(ls)
+    hierarchical = bool(td and td.document_symbol and td.document_symbol.hierarchical_document_symbol_support)
+    if hierarchical:
+        out: List[types.DocumentSymbol] = []
+        stack = [(s, out) for s in reversed(symbols)]
+        while stack:
+            sym, into = stack.pop()
+            lsp = types.DocumentSymbol(
+                name=sym.name, detail=sym.detail or None, kind=SYMBOL_KIND.get(sym.kind, types.SymbolKind.Field),
+                range=conv.range(sym.start, sym.end),
+                selection_range=conv.range(sym.selection_start, sym.selection_end),
+                children=[] if sym.children else None)
+            into.append(lsp)
+            stack.extend((c, lsp.children) for c in reversed(sym.children))
+        return out
+    flat: List[types.SymbolInformation] = []
+    stack2 = [(s, None) for s in reversed(symbols)]
+    while stack2:
+        sym, parent = stack2.pop()
+        flat.append(types.SymbolInformation(
+            name=sym.name, kind=SYMBOL_KIND.get(sym.kind, types.SymbolKind.Field), container_name=parent,
+            location=types.Location(uri=od.uri, range=conv.range(sym.start, sym.end))))
+        stack2.extend((c, sym.name) for c in reversed(sym.children))
+    return flat
+
+
+def folding_range(ls: EntLsServer, params: types.FoldingRangeParams):
+    od = ls.documents.get(params.text_document.uri)
+    if od is None:
+        return []
+    lines = od.lines
+    out = []
+    for r in folding_ranges(od.doc):
+        start, end = lines.position(r.start)[0], lines.position(r.end)[0]
+        if end > start:
+            kind = types.FoldingRangeKind.Comment if r.kind == "comment" else types.FoldingRangeKind.Region
+            out.append(types.FoldingRange(start_line=start, end_line=end, kind=kind))
+    return out
+
+
+def selection_range(ls: EntLsServer, params: types.SelectionRangeParams):
+    od = ls.documents.get(params.text_document.uri)
+    if od is None:
+        return []
+    conv = ls.positions(od)
+    offsets = [conv.offset(p) for p in params.positions]
+    out = []
+    for chain in selection_ranges(od.doc, offsets):
+        parent: Optional[types.SelectionRange] = None
+        for start, end in reversed(chain):  # outermost first, so each knows its parent
+            parent = types.SelectionRange(range=conv.range(start, end), parent=parent)
+        if parent is None:
+            pos = conv.range(offsets[len(out)], offsets[len(out)])
+            parent = types.SelectionRange(range=pos)
+        out.append(parent)
+    return out
+
+
+def document_link(ls: EntLsServer, params: types.DocumentLinkParams):
+    od = ls.documents.get(params.text_document.uri)
+    if od is None:
+        return []
+    conv = ls.positions(od)
+    return [types.DocumentLink(range=conv.range(link.start, link.end), target=link.url, tooltip="Apple documentation")
+            for link in document_links(od.doc, ls.catalog)]
+
+
+def formatting(ls: EntLsServer, params: types.DocumentFormattingParams):
+    od = ls.documents.get(params.text_document.uri)
+    if od is None:
+        return None
+    edits = format_edits(od.doc)
+    if edits is None:
+        ls.log(types.MessageType.Info, "ent-ls: not formatting a file with XML errors; fix them first")
+        return None
+    conv = ls.positions(od)
+    return [types.TextEdit(range=conv.range(e.start, e.end), new_text=e.new_text) for e in edits]
+
+
+def register(server: EntLsServer) -> None:
+    server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(
+        trigger_characters=["<", "/", ".", "-", '"'], resolve_provider=True))(completion)
+    server.feature(types.COMPLETION_ITEM_RESOLVE)(completion_resolve)
+    server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(document_symbol)
+    server.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)(folding_range)
+    server.feature(types.TEXT_DOCUMENT_SELECTION_RANGE)(selection_range)
+    server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)(document_link)
+    server.feature(types.TEXT_DOCUMENT_FORMATTING)(formatting)
