@@ -91,3 +91,22 @@ def newline_of(text: str) -> str:
     if i == -1 and "\r" in text:
         return "\r"
     return "\n"
+
+
+def minimal_edit(old: str, new: str) -> Edit:
+    """One edit that turns old into new, covering only the changed middle."""
+    p = 0
+    limit = min(len(old), len(new))
+    while p < limit and old[p] == new[p]:
+        p += 1
+    s = 0
+    while s < limit - p and old[-1 - s] == new[-1 - s]:
+        s += 1
+    # never cut a \r\n in two: positions between them are not on any line
+    if p > 0 and old[p - 1] == "\r" and (old[p:p + 1] == "\n" or new[p:p + 1] == "\n"):
+        p -= 1
+    eo, en = len(old) - s, len(new) - s
+    if s > 0 and old[eo] == "\n" and ((eo > p and old[eo - 1] == "\r") or (en > p and new[en - 1] == "\r")):
+        s -= 1
+        eo, en = eo + 1, en + 1
+    return Edit(p, eo, new[p:en])

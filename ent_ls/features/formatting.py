@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple, Union
 
-from ent_ls.analysis.edits import newline_of
+from ent_ls.analysis.edits import minimal_edit, newline_of
 from ent_ls.analysis.engine import Edit
 from ent_ls.document import Document
 from ent_ls.syntax import Element, Token
@@ -63,24 +63,9 @@ def format_edits(doc: Document) -> Optional[List[Edit]]:
     new = format_document(doc)
     if new is None:
         return None
-    old = doc.text
-    if new == old:
+    if new == doc.text:
         return []
-    p = 0
-    limit = min(len(old), len(new))
-    while p < limit and old[p] == new[p]:
-        p += 1
-    s = 0
-    while s < limit - p and old[-1 - s] == new[-1 - s]:
-        s += 1
-    # never cut a \r\n in two: positions between them are not on any line
-    if p > 0 and old[p - 1] == "\r" and (old[p:p + 1] == "\n" or new[p:p + 1] == "\n"):
-        p -= 1
-    eo, en = len(old) - s, len(new) - s
-    if s > 0 and old[eo] == "\n" and ((eo > p and old[eo - 1] == "\r") or (en > p and new[en - 1] == "\r")):
-        s -= 1
-        eo, en = eo + 1, en + 1
-    return [Edit(p, eo, new[p:en])]
+    return [minimal_edit(doc.text, new)]
 
 
 def _lines(doc: Document) -> Optional[List[str]]:

@@ -8,9 +8,10 @@ plain offsets of the analysis and features into the client's encoding.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import traceback
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -259,6 +260,21 @@ class EntLsServer(LanguageServer):
         # A failing handler is logged, never shown as a pop-up; requests
         # already answer with an error response.
         self.log(types.MessageType.Error, f"ent-ls: internal error: {error!r}")
+
+
+def with_document(empty: Callable[[], Any] = lambda: None):
+    """Look up params.text_document.uri and pass its OpenDocument on; an
+    unknown document gets the empty answer instead."""
+
+    def wrap(handler):
+        @functools.wraps(handler)
+        def run(ls: EntLsServer, params):
+            od = ls.documents.get(params.text_document.uri)
+            return empty() if od is None else handler(ls, params, od)
+
+        return run
+
+    return wrap
 
 
 def fix_action(server: EntLsServer, od: OpenDocument, fix: Fix, diag: Optional[types.Diagnostic],

@@ -8,11 +8,11 @@ from typing import List, Optional
 from lsprotocol import types
 
 from ent_ls.analysis import Fix
-from ent_ls.analysis.engine import Edit
+from ent_ls.analysis.edits import minimal_edit
 from ent_ls.analysis.fixes import fix_document
 from ent_ls.analysis.suppress import suppression_fixes
 from ent_ls.features.hover import markdown_for_key, value_markdown
-from ent_ls.server.app import CONFIG_SECTION, FIX_ALL_KIND, EntLsServer, OpenDocument, fix_action
+from ent_ls.server.app import CONFIG_SECTION, FIX_ALL_KIND, EntLsServer, OpenDocument, fix_action, with_document
 from ent_ls.syntax import PArray, PScalar
 
 
@@ -68,10 +68,8 @@ def register(server: EntLsServer) -> None:
         return types.RelatedFullDocumentDiagnosticReport(items=ls.lsp_diagnostics(od), result_id=result_id)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
-    def hover(ls: EntLsServer, params: types.HoverParams) -> Optional[types.Hover]:
-        od = ls.documents.get(params.text_document.uri)
-        if od is None:
-            return None
+    @with_document()
+    def hover(ls: EntLsServer, params: types.HoverParams, od: OpenDocument) -> Optional[types.Hover]:
         conv = ls.positions(od)
         offset = conv.offset(params.position)
         found = hover_at(ls, od, offset)
@@ -90,10 +88,8 @@ def register(server: EntLsServer) -> None:
             resolve_provider=True,
         ),
     )
-    def code_action(ls: EntLsServer, params: types.CodeActionParams):
-        od = ls.documents.get(params.text_document.uri)
-        if od is None:
-            return []
+    @with_document(list)
+    def code_action(ls: EntLsServer, params: types.CodeActionParams, od: OpenDocument):
         return code_actions(ls, od, params)
 
     @server.feature(types.CODE_ACTION_RESOLVE)
@@ -203,16 +199,3 @@ def code_actions(ls: EntLsServer, od: OpenDocument, params: types.CodeActionPara
 def fix_all_edit(ls: EntLsServer, od: OpenDocument) -> types.WorkspaceEdit:
     fixed, _, _ = fix_document(od.doc, ls.catalog, ls.settings_for(od), unsafe=False)
     return ls.workspace_edit(od, [minimal_edit(od.text, fixed.text)])
-
-
-def minimal_edit(old: str, new: str) -> Edit:
-    """One edit covering only what differs between old and new."""
-    prefix = 0
-    limit = min(len(old), len(new))
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]:
-        suffix += 1
-    return Edit(prefix, len(old) - suffix, new[prefix:len(new) - suffix])
-

@@ -14,7 +14,7 @@ from ent_ls.features.hover import key_markdown
 from ent_ls.features.links import document_links
 from ent_ls.features.selection import selection_ranges
 from ent_ls.features.symbols import document_symbols
-from ent_ls.server.app import EntLsServer
+from ent_ls.server.app import EntLsServer, OpenDocument, with_document
 
 COMPLETION_KIND = {
     "key": types.CompletionItemKind.Property,
@@ -37,10 +37,8 @@ def _caps(ls: EntLsServer):
     return caps.text_document if caps and caps.text_document else None
 
 
-def completion(ls: EntLsServer, params: types.CompletionParams) -> Optional[types.CompletionList]:
-    od = ls.documents.get(params.text_document.uri)
-    if od is None:
-        return None
+@with_document()
+def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument) -> Optional[types.CompletionList]:
     td = _caps(ls)
     item_caps = td.completion.completion_item if td and td.completion else None
     snippets = bool(item_caps and item_caps.snippet_support)
@@ -87,10 +85,8 @@ def completion_resolve(ls: EntLsServer, item: types.CompletionItem) -> types.Com
     return item
 
 
-def document_symbol(ls: EntLsServer, params: types.DocumentSymbolParams):
-    od = ls.documents.get(params.text_document.uri)
-    if od is None:
-        return []
+@with_document(list)
+def document_symbol(ls: EntLsServer, params: types.DocumentSymbolParams, od: OpenDocument):
     conv = ls.positions(od)
     symbols = document_symbols(od.doc)
     td = _caps(ls)
@@ -119,10 +115,8 @@ def document_symbol(ls: EntLsServer, params: types.DocumentSymbolParams):
     return flat
 
 
-def folding_range(ls: EntLsServer, params: types.FoldingRangeParams):
-    od = ls.documents.get(params.text_document.uri)
-    if od is None:
-        return []
+@with_document(list)
+def folding_range(ls: EntLsServer, params: types.FoldingRangeParams, od: OpenDocument):
     lines = od.lines
     out = []
     for r in folding_ranges(od.doc):
@@ -133,10 +127,8 @@ def folding_range(ls: EntLsServer, params: types.FoldingRangeParams):
     return out
 
 
-def selection_range(ls: EntLsServer, params: types.SelectionRangeParams):
-    od = ls.documents.get(params.text_document.uri)
-    if od is None:
-        return []
+@with_document(list)
+def selection_range(ls: EntLsServer, params: types.SelectionRangeParams, od: OpenDocument):
     conv = ls.positions(od)
     offsets = [conv.offset(p) for p in params.positions]
     out = []
@@ -151,19 +143,15 @@ def selection_range(ls: EntLsServer, params: types.SelectionRangeParams):
     return out
 
 
-def document_link(ls: EntLsServer, params: types.DocumentLinkParams):
-    od = ls.documents.get(params.text_document.uri)
-    if od is None:
-        return []
+@with_document(list)
+def document_link(ls: EntLsServer, params: types.DocumentLinkParams, od: OpenDocument):
     conv = ls.positions(od)
     return [types.DocumentLink(range=conv.range(link.start, link.end), target=link.url, tooltip="Apple documentation")
             for link in document_links(od.doc, ls.catalog)]
 
 
-def formatting(ls: EntLsServer, params: types.DocumentFormattingParams):
-    od = ls.documents.get(params.text_document.uri)
-    if od is None:
-        return None
+@with_document()
+def formatting(ls: EntLsServer, params: types.DocumentFormattingParams, od: OpenDocument):
     edits = format_edits(od.doc)
     if edits is None:
         ls.log(types.MessageType.Info, "ent-ls: not formatting a file with XML errors; fix them first")
