@@ -81,8 +81,19 @@ class Document:
         return ent is not None and ent.is_true
 
     def entitlement_at(self, offset: int) -> Optional[Entitlement]:
-        """The entitlement whose key or value spans offset."""
-        for ent in self.entitlements:
+        """The entitlement whose key or value spans offset (the first one
+        when two touch at offset)."""
+        # Binary search: entitlements are in document order and never
+        # overlap, and a large file has thousands of them.
+        ents = self.entitlements
+        lo, hi = 0, len(ents)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if ents[mid].item.start <= offset:
+                lo = mid + 1
+            else:
+                hi = mid
+        for ent in ents[max(lo - 2, 0):lo]:  # the last two starting at or before offset
             if ent.item.start <= offset <= ent.item.end:
                 return ent
         return None

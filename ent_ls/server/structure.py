@@ -50,7 +50,12 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
     settings = ls.settings_for(od)
     result = complete(od.doc, ls.catalog, offset, snippets, settings.platform)
     items = []
+    ranges: dict = {}  # most items replace the same span: convert it once
     for it in result.items:
+        span = (it.edit.start, it.edit.end)
+        rng = ranges.get(span)
+        if rng is None:
+            rng = ranges[span] = conv.range(*span)
         doc_md = it.documentation
         data = None
         if doc_md is None and it.data and "key" in it.data:
@@ -71,7 +76,7 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
             filter_text=it.filter_text,
             insert_text_format=types.InsertTextFormat.Snippet if it.is_snippet else types.InsertTextFormat.PlainText,
             insert_text_mode=types.InsertTextMode.AsIs,
-            text_edit=types.TextEdit(range=conv.range(it.edit.start, it.edit.end), new_text=it.edit.new_text),
+            text_edit=types.TextEdit(range=rng, new_text=it.edit.new_text),
             data=data,
         ))
     return types.CompletionList(is_incomplete=result.is_incomplete, items=items)

@@ -274,10 +274,13 @@ another platform does nothing. The platform comes from `--platform`, the
 platform is only inferred from an iOS path, macOS keys are accepted, because
 the same file often signs the app's Mac Catalyst build.""",
     example="""
-<!-- in ios/Runner/Runner.entitlements -->
-<key>com.apple.security.app-sandbox</key>
-<true/>""",
-    fixed="",
+<!-- in macos/Runner/Release.entitlements -->
+<key>aps-environment</key>
+<string>production</string>""",
+    fixed="""
+<!-- in macos/Runner/Release.entitlements -->
+<key>com.apple.developer.aps-environment</key>
+<string>production</string>""",
 )
 def platform_mismatch(ctx) -> Iterator[Finding]:
     platform = ctx.platform
