@@ -122,3 +122,42 @@ def test_shutdown_then_exit_returns_0_and_exit_alone_returns_1():
     r = subprocess.run(cmd, input=lsp_message(init) + lsp_message({"jsonrpc": "2.0", "method": "exit"}),
                        capture_output=True, env=env, timeout=60)
     assert r.returncode == 1
+
+
+def test_tcp_transport():
+    import socket
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "ent_ls", "serve", "--tcp", f"127.0.0.1:{port}"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+                time.sleep(0.1)
+        with conn:
+            conn.sendall(lsp_message({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                                      "params": {"capabilities": {}}}))
+            data = b""
+            while b"serverInfo" not in data:
+                chunk = conn.recv(65536)
+                assert chunk, "connection closed before the initialize answer"
+                data += chunk
+            assert b'"name": "ent-ls"' in data or b'"name":"ent-ls"' in data
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def test_bad_tcp_address_is_a_usage_error():
+    r = subprocess.run([sys.executable, "-m", "ent_ls", "serve", "--tcp", "nonsense"], capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert r.returncode == 2 and b"HOST:PORT" in r.stderr
