@@ -204,7 +204,8 @@ class Catalog:
         by_tail = self._tails.get(tail, [])
         if len(by_tail) > 2 or len(tail) < 4:
             by_tail = []
-        close = difflib.get_close_matches(stripped, self.keys, n=limit, cutoff=0.85)
+        close = [k for k in difflib.get_close_matches(stripped, self.keys, n=limit, cutoff=0.85)
+                 if _plausible(stripped, k)]
         out: List[str] = []
         for k in by_tail + close:
             if k not in out:
@@ -217,6 +218,22 @@ class Catalog:
             if v.lower() == value.strip().lower():
                 return [v]
         return difflib.get_close_matches(value.strip(), values, n=limit, cutoff=0.6)
+
+
+def _plausible(typed: str, known: str) -> bool:
+    """Whether known is a likely meaning of typed, not just a key with the
+    same long prefix: the segments that differ must look alike, unless the
+    two share two or more trailing segments (files.movies vs assets.movies)."""
+    a, b = typed.split("."), known.split(".")
+    while a and b and a[0] == b[0]:
+        a, b = a[1:], b[1:]
+    shared_tail = 0
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+        shared_tail += 1
+    if shared_tail >= 2:
+        return True
+    return difflib.SequenceMatcher(None, ".".join(a), ".".join(b)).ratio() >= 0.6
 
 
 _DEFAULT: Optional[Catalog] = None

@@ -75,6 +75,10 @@ def test_prefix_and_fuzzy_lookup():
     assert catalog.suggest("COM.APPLE.SECURITY.APP-SANDBOX") == ["com.apple.security.app-sandbox"]
     assert catalog.suggest("com.apple.security.allow-jit")[0] == "com.apple.security.cs.allow-jit"
     assert catalog.suggest("totally-unrelated") == []
+    # a long shared prefix alone is no reason to suggest a key
+    assert catalog.suggest("com.apple.security.temporary-exception.sbpl") == []
+    assert catalog.suggest("com.apple.security.personal-information.contacts") == []
+    assert catalog.suggest("com.apple.security.files.movies.read-write") == ["com.apple.security.assets.movies.read-write"]
     assert catalog.is_internal("com.apple.private.tcc.allow") and not catalog.is_internal("com.apple.security.app-sandbox")
 
 

@@ -74,7 +74,8 @@ def unknown_key(ctx) -> Iterator[Finding]:
         if suggestions:
             message = f"unknown entitlement {key!r}: did you mean {suggestions[0]}?"
         else:
-            message = f"unknown entitlement {key!r}: no Apple documentation describes it, so it is probably ignored"
+            message = (f"unknown entitlement {key!r}: Apple documents no such key; check its spelling, "
+                       "as a misspelt entitlement silently does nothing")
         yield _at_key(ent, message, fixes)
 
 
