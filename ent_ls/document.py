@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Sequence
 
 from ent_ls.syntax import LineIndex, PDict, PItem, PKey, PlistDocument, PNode, Problem, PScalar, parse_plist
+from ent_ls.syntax.incremental import apply_edit
 
 
 class Entitlement:
@@ -46,12 +47,13 @@ class Document:
     """Parsed text plus its entitlements. Immutable; a new text is a new Document."""
 
     def __init__(self, text: str, path: Optional[str] = None, binary: bool = False,
-                 decode_problems: Sequence[Problem] = ()) -> None:
+                 decode_problems: Sequence[Problem] = (), plist: Optional[PlistDocument] = None) -> None:
         self.text = text
         self.path = path
         self.binary = binary  # text was made from a binary plist
         self.decode_problems = list(decode_problems)  # from reading the bytes
-        self.plist: PlistDocument = parse_plist(text)
+        # plist: a parse of text made elsewhere (an incremental re-parse)
+        self.plist: PlistDocument = plist if plist is not None else parse_plist(text)
         self._lines: Optional[LineIndex] = None
         root = self.plist.root
         self.root_dict: Optional[PDict] = root if isinstance(root, PDict) else None
@@ -70,6 +72,16 @@ class Document:
         if self._lines is None:
             self._lines = LineIndex(self.text)
         return self._lines
+
+    def edited(self, start: int, end: int, new: str) -> "Document":
+        """The document after text[start:end] = new. Re-uses this parse when
+        the edit cannot change the structure; this document is then stale."""
+        text = self.text[:start] + new + self.text[end:]
+        if not self.decode_problems:
+            updated = apply_edit(self.plist, start, end, new)
+            if updated is not None:
+                return Document(text, self.path, self.binary, plist=updated)
+        return Document(text, self.path, self.binary, self.decode_problems)
 
     def get(self, key: str) -> Optional[Entitlement]:
         """The entry plist readers use for key: the last one."""

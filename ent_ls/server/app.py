@@ -24,7 +24,7 @@ from ent_ls.analysis.engine import DEPRECATED, UNNECESSARY
 from ent_ls.catalog import Catalog, default_catalog
 from ent_ls.config import Settings, settings_for
 from ent_ls.document import Document
-from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, apply_change
+from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, change_span
 from ent_ls.syntax import LineIndex
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,14 @@ class OpenDocument:
         self.file_settings: Optional[Settings] = None  # from .ent-ls.toml / pyproject
         self.set_text(text, version)
 
-    def set_text(self, text: str, version: Optional[int], lines: Optional[LineIndex] = None) -> None:
+    def set_text(self, text: str, version: Optional[int], lines: Optional[LineIndex] = None,
+                 doc: Optional[Document] = None) -> None:
         self.text = text
         self.version = version
         self.lines = lines if lines is not None else LineIndex(text)
-        self._doc: Optional[Document] = None
+        self._doc: Optional[Document] = doc
+        if doc is not None:
+            doc._lines = self.lines
         self._diagnostics: Optional[List[Diagnostic]] = None
 
     @property
@@ -143,11 +146,20 @@ class EntLsServer(LanguageServer):
         od = self.documents.get(params.text_document.uri)
         if od is None:
             return
-        text, lines = od.text, od.lines
+        # A parsed document is edited in place where the edit allows it
+        # (syntax.incremental); otherwise the text is parsed when next needed.
+        text, lines, doc = od.text, od.lines, od._doc
         for change in params.content_changes:
-            text = apply_change(text, lines, self.encoding, change)
+            start, end = change_span(lines, self.encoding, change)
+            if start is None:
+                text, doc = change.text, None
+            elif doc is not None:
+                doc = doc.edited(start, end, change.text)
+                text = doc.text
+            else:
+                text = text[:start] + change.text + text[end:]
             lines = LineIndex(text)
-        od.set_text(text, params.text_document.version, lines)  # the index just built, not a second one
+        od.set_text(text, params.text_document.version, lines, doc)  # the index just built, not a second one
 
     def positions(self, od: OpenDocument) -> Positions:
         return Positions(od.lines, self.encoding)

@@ -6,6 +6,8 @@ other separators Python's splitlines knows).
 
 from __future__ import annotations
 
+from typing import Optional, Tuple
+
 from lsprotocol import types
 
 from ent_ls.syntax import LineIndex
@@ -61,13 +63,12 @@ class Positions:
         return end
 
 
-def apply_change(text: str, lines: LineIndex, encoding: str, change) -> str:
-    """Apply one didChange content change (ranged or whole-document)."""
+def change_span(lines: LineIndex, encoding: str, change) -> Tuple[Optional[int], Optional[int]]:
+    """The offsets a didChange content change replaces; (None, None) for a
+    whole-document change."""
     rng = getattr(change, "range", None)
     if rng is None:
-        return change.text
+        return None, None
     conv = Positions(lines, encoding)
     start, end = conv.offset(rng.start), conv.offset(rng.end)
-    if end < start:
-        start, end = end, start
-    return text[:start] + change.text + text[end:]
+    return (start, end) if start <= end else (end, start)

@@ -14,7 +14,7 @@ import gc
 import re
 from typing import Any, List, Optional, Tuple, Union
 
-from ent_ls.syntax.xml import CDATA, COMMENT, TEXT, Element, Problem, Token, XmlTree, decode_text, parse_xml
+from ent_ls.syntax.xml import CDATA, TEXT, Element, Problem, Token, XmlTree, decode_text, parse_xml
 
 LEAF_NAMES = ("key", "string", "integer", "real", "date", "data", "true", "false")
 VALUE_NAMES = ("dict", "array", "string", "integer", "real", "true", "false", "date", "data")
@@ -259,18 +259,7 @@ class _Builder:
                     self.problem(start, start + len(stripped), f"text is not allowed directly inside <{elem.name}>")
 
     def _content(self, elem: Element) -> str:
-        text = self.text
-        parts = []
-        for child in elem.children:
-            if isinstance(child, Token):
-                if child.kind == TEXT:
-                    parts.append(decode_text(text[child.start:child.end]))
-                elif child.kind == CDATA:
-                    end = child.end - 3 if text.endswith("]]>", child.start, child.end) else child.end
-                    parts.append(text[child.start + 9:end])
-                elif child.kind != COMMENT:
-                    pass  # processing instructions are not data
-        return "".join(parts)
+        return element_content(self.text, elem)
 
     def _scalar(self, elem: Element) -> PScalar:
         raw = self._content(elem)
@@ -298,6 +287,20 @@ class _Builder:
             self.problem(*where, _malformed(name, raw))
             value = None
         return PScalar(elem, value, raw)
+
+
+def element_content(text: str, elem: Element) -> str:
+    """The character data of a leaf element as a plist reader sees it:
+    references expanded, CDATA kept, comments and processing instructions left out."""
+    parts = []
+    for child in elem.children:
+        if isinstance(child, Token):
+            if child.kind == TEXT:
+                parts.append(decode_text(text[child.start:child.end]))
+            elif child.kind == CDATA:
+                end = child.end - 3 if text.endswith("]]>", child.start, child.end) else child.end
+                parts.append(text[child.start + 9:end])
+    return "".join(parts)
 
 
 def _malformed(name: str, raw: str) -> str:
