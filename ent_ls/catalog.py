@@ -40,7 +40,7 @@ class Entry:
     __slots__ = (
         "key", "title", "type", "platforms", "deprecated", "replaced_by", "allowed_values",
         "doc_url", "category", "related", "xcode_capability", "summary", "details",
-        "default", "requires", "extra",
+        "default", "requires", "extra", "_platform_text",
     )
 
     def __init__(self, data: dict, extra: bool = False) -> None:
@@ -61,6 +61,7 @@ class Entry:
         self.default = data.get("default")
         self.requires: List[str] = list(data.get("requires") or [])
         self.extra = extra  # declared by the user's configuration
+        self._platform_text: Optional[str] = None
 
     def allowed(self, value: str) -> Optional[AllowedValue]:
         for v in self.allowed_values:
@@ -81,11 +82,13 @@ class Entry:
         return False
 
     def platform_text(self) -> str:
-        parts = []
-        for name, info in self.platforms.items():
-            since = (info or {}).get("introduced")
-            parts.append(f"{name} {since}+" if since else name)
-        return ", ".join(parts)
+        if self._platform_text is None:  # asked for every key at each completion
+            parts = []
+            for name, info in self.platforms.items():
+                since = (info or {}).get("introduced")
+                parts.append(f"{name} {since}+" if since else name)
+            self._platform_text = ", ".join(parts)
+        return self._platform_text
 
     def as_json(self) -> dict:
         return {

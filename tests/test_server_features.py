@@ -30,6 +30,14 @@ def ident(uri=URI):
     return types.TextDocumentIdentifier(uri=uri)
 
 
+def edit_of(item: types.CompletionItem, text: str, offset: int, encoding: str) -> types.TextEdit:
+    """The edit an item makes: its textEdit, or its insertText at the cursor."""
+    if item.text_edit is not None:
+        return item.text_edit
+    here = pos(text, offset, encoding)
+    return types.TextEdit(range=types.Range(start=here, end=here), new_text=item.insert_text)
+
+
 def snippets(client) -> bool:
     c = client.capabilities.text_document.completion
     return bool(c and c.completion_item and c.completion_item.snippet_support)
@@ -50,7 +58,7 @@ async def test_key_completion_in_half_typed_file(client: LanguageClient):
     assert labels[0] == JIT
     item = items[0]
     assert "Boolean" in item.detail
-    new = apply_text_edits(text, [item.text_edit], client.encoding)
+    new = apply_text_edits(text, [edit_of(item, text, len(text), client.encoding)], client.encoding)
     assert new.endswith(f"<key>{JIT}</key>")
     if item.documentation is None:
         item = await client.completion_item_resolve_async(item)
@@ -65,13 +73,14 @@ async def test_empty_line_offers_key_snippets_with_values(client: LanguageClient
     by_label = {i.label: i for i in items}
     aps = by_label["com.apple.developer.aps-environment"]
     jit = by_label[JIT]
+    aps_edit = edit_of(aps, text, offset, client.encoding)
     if snippets(client):
         assert aps.insert_text_format == types.InsertTextFormat.Snippet
-        assert "${1|development,production|}" in aps.text_edit.new_text
+        assert "${1|development,production|}" in aps_edit.new_text
     else:
         assert aps.insert_text_format in (None, types.InsertTextFormat.PlainText)
-        assert "$" not in aps.text_edit.new_text
-    new = apply_text_edits(text, [jit.text_edit], client.encoding)
+        assert "$" not in aps_edit.new_text
+    new = apply_text_edits(text, [edit_of(jit, text, offset, client.encoding)], client.encoding)
     assert f"\t<key>{JIT}</key>\n\t<true/>\n" in new
     # the key already in the file sorts last
     order = [i.label for i in sorted(items, key=lambda i: i.sort_text)]
@@ -84,7 +93,8 @@ async def test_value_completion_after_key_and_inside_string(client: LanguageClie
     items = await complete_at(client, text, text.index("pro<") + 3)
     assert [i.label for i in items][:2] == ["production", "development"] or "production" in [i.label for i in items]
     prod = next(i for i in items if i.label == "production")
-    assert apply_text_edits(text, [prod.text_edit], client.encoding).count("<string>production</string>") == 1
+    edit = edit_of(prod, text, text.index("pro<") + 3, client.encoding)
+    assert apply_text_edits(text, [edit], client.encoding).count("<string>production</string>") == 1
     items = await complete_at(client, text, text.index("\t\n</dict>") + 1)
     labels = [i.label for i in items]
     assert any("true" in label for label in labels) and any("false" in label for label in labels)

@@ -232,8 +232,19 @@ def leading_indent(text: str, offset: int) -> str:
     return text[ls:i]
 
 
+_last_unit: list = [None, "\t"]  # (text, its unit): asked for at every completion
+
+
 def indent_unit(text: str) -> str:
     """A tab unless most indented lines use spaces; then the smallest step."""
+    if _last_unit[0] is text:
+        return _last_unit[1]
+    unit = _indent_unit(text)
+    _last_unit[:] = [text, unit]
+    return unit
+
+
+def _indent_unit(text: str) -> str:
     tabs = 0
     widths: List[int] = []
     for i, m in enumerate(_INDENTED.finditer(text)):

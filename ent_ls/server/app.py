@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcMethodNotFound
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -92,8 +93,18 @@ class OpenDocument:
         self._diagnostics = None
 
 
+class JsonReady(dict):
+    """A handler result already in JSON form, sent without cattrs."""
+
+
 class EntLsProtocol(LanguageServerProtocol):
-    """Keeps documents in the server's own store instead of pygls's workspace."""
+    """Keeps documents in the server's own store instead of pygls's workspace,
+    and sends JsonReady results as they are."""
+
+    def _serialize_message(self, data: Any):
+        if isinstance(getattr(data, "result", None), JsonReady) and hasattr(data, "id"):
+            return {"jsonrpc": data.jsonrpc, "id": data.id, "result": data.result}
+        return super()._serialize_message(data)
 
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
         self._server.open_document(params.text_document)
@@ -270,7 +281,10 @@ class EntLsServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source) -> None:
         # A failing handler is logged, never shown as a pop-up; requests
-        # already answer with an error response.
+        # already answer with an error response. A method we do not offer
+        # is not a failure of ours.
+        if isinstance(error, JsonRpcMethodNotFound):
+            return
         self.log(types.MessageType.Error, f"ent-ls: internal error: {error!r}")
 
 

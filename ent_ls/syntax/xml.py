@@ -44,7 +44,9 @@ _TOKEN = re.compile(
 _NAME = re.compile(r"[A-Za-z_:][-A-Za-z0-9_:.]*")
 _ATTR = re.compile(r"""\s*([^\s=/>]+)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 _ENTITY_REF = re.compile(r"&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|([A-Za-z_:][-A-Za-z0-9_:.]*));")
-_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# U+DC80..U+DCFF stand for undecodable bytes (surrogateescape); decoding
+# reports those once, so they are left out here.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udc7f\udd00-\udfff\ufffe\uffff]")
 _PREDEFINED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 MAX_PROBLEMS = 200  # beyond this a hostile file only gets a count

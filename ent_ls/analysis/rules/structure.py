@@ -33,6 +33,8 @@ entities are never fetched.""",
 def xml_syntax(ctx) -> Iterator[Finding]:
     for p in ctx.doc.decode_problems:
         yield Finding(p.start, p.end, p.message)
+    if ctx.doc.binary and ctx.doc.decode_problems:
+        return  # an unreadable binary plist: the text is empty, say nothing more
     for p in ctx.doc.plist.problems:
         if p.kind in ("xml", "encoding"):
             yield Finding(p.start, p.end, p.message)
