@@ -200,7 +200,7 @@ def run_check(args) -> int:
         decoded = decode(data)
         doc = Document(decoded.text, cfg_for, decoded.binary, decoded.problems)
         fixed = 0
-        if args.fix and not decoded.binary:
+        if args.fix and not decoded.binary and not decoded.lossy:
             new_doc, fixed, diags = fix_document(doc, catalog, settings, unsafe=args.unsafe_fixes)
             if fixed:
                 if path == "-":
@@ -219,8 +219,9 @@ def run_check(args) -> int:
             elif path == "-":
                 sys.stdout.buffer.write(data)
         else:
-            if args.fix and decoded.binary:
-                print(f"ent-ls: {shown}: binary property lists are not fixed in place", file=sys.stderr)
+            if args.fix and (decoded.binary or decoded.lossy):
+                what = "binary property lists are" if decoded.binary else "a file with damaged text is"
+                print(f"ent-ls: {shown}: {what} not fixed in place", file=sys.stderr)
             diags = analyze(doc, catalog, settings)
         # decoding problems are reported once, by xml-syntax
         results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines))

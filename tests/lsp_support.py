@@ -2,10 +2,9 @@
 
 import sys
 
+from conftest import ROOT
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, client_capabilities
-
-from conftest import ROOT
 
 SERVER = ClientServerConfig(
     server_command=[sys.executable, "-m", "ent_ls", "serve"],

@@ -7,8 +7,8 @@ import sys
 
 import jsonschema
 import pytest
-
 from conftest import ROOT, SHARED
+
 from ent_ls.catalog import Catalog, default_catalog, schema_dir
 
 SCHEMA = json.loads((ROOT / "schema" / "catalog.schema.json").read_text(encoding="utf-8"))

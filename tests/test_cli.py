@@ -21,7 +21,7 @@ def test_text_format_and_exit_1(tmp_path):
     r = run_cli("check", str(p))
     out = r.stdout.decode()
     assert r.returncode == 1
-    assert f"App.entitlements:5:7: warning[unsigned-executable-memory]" in out
+    assert "App.entitlements:5:7: warning[unsigned-executable-memory]" in out
     assert "hint[false-value]" in out and "[*]" in out
     assert "Found 2 problems (1 warning, 1 hint) in 1 file." in out
 

@@ -6,14 +6,13 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 import pytest_lsp
+from conftest import HEADER, plist, run_cli
+from lsp_support import SERVER
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
-from conftest import HEADER, plist, run_cli
 from ent_ls.analysis import all_rules
-from lsp_support import SERVER
 
 RULES = [r for r in all_rules() if r.example]
 _IN = re.compile(r"<!-- in (\S+) -->")

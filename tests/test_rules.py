@@ -1,8 +1,8 @@
 """Every rule: positive and negative cases, and what its fixes produce."""
 
 import pytest
-
 from conftest import analyze_text, plist, rules_of
+
 from ent_ls.analysis.edits import apply_edits
 from ent_ls.syntax import parse_plist, to_python
 

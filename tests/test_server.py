@@ -5,11 +5,10 @@ import asyncio
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
-from pytest_lsp import LanguageClient
-
 from conftest import plist
 from lsp_support import CLIENTS, JIT, SERVER, UNSIGNED, apply_text_edits, edits_of, encoding_of, init_params, pos
+from lsprotocol import types
+from pytest_lsp import LanguageClient
 
 RISKY = plist(f"\t<key>{UNSIGNED}</key>\n\t<true/>\n")
 

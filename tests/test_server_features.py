@@ -4,11 +4,10 @@ formatting through the real server, under each client profile."""
 import asyncio
 
 import pytest_lsp
-from lsprotocol import types
-from pytest_lsp import LanguageClient
-
 from conftest import plist
 from lsp_support import CLIENTS, JIT, SERVER, UNSIGNED, apply_text_edits, encoding_of, init_params, pos
+from lsprotocol import types
+from pytest_lsp import LanguageClient
 
 URI = "file:///work/macos/App.entitlements"
 

@@ -9,11 +9,11 @@ import sys
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
-
 from conftest import ROOT, plist
 from lsp_support import SERVER, UNSIGNED
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient, client_capabilities
 
 RISKY = plist(f"\t<key>{UNSIGNED}</key>\n\t<true/>\n\t<key>com.apple.security.network.server</key>\n\t<false/>\n")
 URI = "file:///work/App.entitlements"
@@ -94,7 +94,7 @@ async def test_failing_handler_answers_error_logs_and_keeps_serving(plain: Langu
     # a client echoing back damaged data makes the resolve handler fail
     broken = types.CodeAction(title="x", data={"uri": URI, "version": 1,
                                                "fix": {"title": "x", "edits": [{"start": "a", "end": None, "new_text": 3}]}})
-    with pytest.raises(Exception):
+    with pytest.raises(JsonRpcException):
         await plain.code_action_resolve_async(broken)
     for _ in range(50):
         if any("internal error" in m.message for m in plain.log_messages):

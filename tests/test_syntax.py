@@ -3,10 +3,10 @@
 import datetime
 import plistlib
 
+from conftest import plist
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import plist
 from ent_ls.syntax import PArray, PDict, PScalar, decode, parse_plist, parse_xml, to_python
 from ent_ls.syntax.plist import LEAF_NAMES
 
@@ -85,9 +85,16 @@ def test_any_text_parses_losslessly(parts):
 @given(st.binary(max_size=300))
 def test_any_bytes_decode_and_parse(data):
     decoded = decode(data)
-    if not decoded.binary:
+    if not decoded.binary and not decoded.lossy:
         assert decoded.encode(decoded.text) == data  # lossless decoding
+    if decoded.lossy:  # damaged UTF-16 is said so
+        assert any("damaged" in p.message for p in decoded.problems)
     lossless(decoded.text)
+
+
+def test_damaged_utf16_is_reported_not_raised():
+    decoded = decode(b"<\x00<<\x00\x00\x00\x00\x00\xd8")
+    assert decoded.lossy and "damaged" in decoded.problems[0].message
 
 
 # --- specific behaviour ----------------------------------------------------

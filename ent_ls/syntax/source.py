@@ -28,13 +28,15 @@ class Decoded:
     XML (made by plistlib), which has no line numbers in common with the file.
     """
 
-    __slots__ = ("text", "encoding", "problems", "binary")
+    __slots__ = ("text", "encoding", "problems", "binary", "lossy")
 
-    def __init__(self, text: str, encoding: str, problems: List[Problem], binary: bool = False) -> None:
+    def __init__(self, text: str, encoding: str, problems: List[Problem], binary: bool = False,
+                 lossy: bool = False) -> None:
         self.text = text
         self.encoding = encoding
         self.problems = problems
         self.binary = binary
+        self.lossy = lossy  # encoding the text again would not give the bytes back
 
     def encode(self, text: str) -> bytes:
         return text.encode(self.encoding, "surrogateescape")
@@ -69,11 +71,13 @@ def decode(data: bytes) -> Decoded:
                 problems.append(Problem(start, start + len(declared), note, "encoding"))
     try:
         text = data.decode(encoding, "surrogateescape")
-    except UnicodeDecodeError:  # only UTF-16 with an odd byte count gets here
-        text = data[: len(data) - 1].decode(encoding, "surrogateescape") + "\udcff"
-        encoding = "utf-8"
-        problems.append(Problem(len(text) - 1, len(text), "UTF-16 text with an odd number of bytes", "encoding"))
-        return Decoded(text, encoding, problems)
+    except UnicodeDecodeError as exc:  # damaged UTF-16: odd length, a cut surrogate pair
+        text = data.decode(encoding, "replace")
+        at = min(exc.start // 2, len(text))
+        problems.append(Problem(at, at, f"the {encoding.upper()} text is damaged at byte {exc.start} "
+                                f"({exc.reason}); it is read with replacement characters and not fixed in place",
+                                "encoding"))
+        return Decoded(text, encoding, problems, lossy=True)
     if guessed:
         m = _DECLARED_TEXT.match(text)
         if m is not None and not _is_utf16(m.group(1)):
