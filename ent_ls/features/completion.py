@@ -147,7 +147,11 @@ def _ranked_keys(doc: Document, catalog: Catalog, typed: str, platform: Optional
     has it; and whether some were filtered out. Keys already in the file sort
     last rather than vanish: the user may be retyping one on purpose, and the
     duplicate-key rule reports the mistake either way."""
-    present = {e.key for e in doc.entitlements if e.key_node.elem is not exclude}
+    by_key = doc.by_key  # looked up per catalog key: a big file has 10,000 entries
+
+    def present(key: str) -> bool:
+        return any(e.key_node.elem is not exclude for e in by_key.get(key, ()))
+
     name = _platform_name(platform)
     ranked = []
     filtered = False
@@ -156,7 +160,7 @@ def _ranked_keys(doc: Document, catalog: Catalog, typed: str, platform: Optional
         if tier is None:
             filtered = True
             continue
-        here = entry.key in present
+        here = present(entry.key)
         missing = name is not None and not entry.available_on(name)
         order = (here, missing, entry.deprecated, tier, _COMMON_RANK.get(entry.key, len(COMMON_KEYS)), entry.key)
         ranked.append((order, entry, here))
