@@ -211,13 +211,27 @@ def _key_snippets(doc: Document, catalog: Catalog, ctx: cx.CursorContext, snippe
     entries, filtered = _ranked_keys(doc, catalog, typed, platform)
     items = []
     for entry, here in entries:
-        key = _plain(escape(entry.key), snippets)
-        value = _value_text(entry.type, _values(entry), indent, unit, nl, snippets)
-        new_text = f"{prefix}<key>{key}</key>{nl}{indent}{value}"
+        new_text = prefix + _entry_snippet(entry, indent, unit, nl, snippets)
         items.append(CompletionItem(entry.key, "snippet", Edit(ctx.start, ctx.end, new_text), snippets,
                                     detail=_key_detail(entry, here), data={"key": entry.key},
                                     deprecated=entry.deprecated))
     return CompletionResult(items, filtered, ctx.kind)
+
+
+_SNIPPETS: Dict[tuple, str] = {}  # the same 264 texts are asked for at every completion
+
+
+def _entry_snippet(entry: Entry, indent: str, unit: str, nl: str, snippets: bool) -> str:
+    """<key>KEY</key> and its value, without the first line's prefix."""
+    memo = (entry.key, entry.type, indent, unit, nl, snippets)
+    text = _SNIPPETS.get(memo)
+    if text is None:
+        if len(_SNIPPETS) > 4096:
+            _SNIPPETS.clear()
+        key = _plain(escape(entry.key), snippets)
+        value = _value_text(entry.type, _values(entry), indent, unit, nl, snippets)
+        text = _SNIPPETS[memo] = f"<key>{key}</key>{nl}{indent}{value}"
+    return text
 
 
 def _line_indent(doc: Document, ctx: cx.CursorContext) -> Tuple[str, str]:

@@ -16,12 +16,18 @@ from ent_ls.features.selection import selection_ranges
 from ent_ls.features.symbols import document_symbols
 from ent_ls.server.app import EntLsServer, JsonReady, OpenDocument, with_document
 
+# Plain ints: the completion JSON is built by hand, and enum lookups per item add up.
 COMPLETION_KIND = {
-    "key": types.CompletionItemKind.Property,
-    "snippet": types.CompletionItemKind.Snippet,
-    "value": types.CompletionItemKind.Value,
-    "element": types.CompletionItemKind.Keyword,
+    "key": types.CompletionItemKind.Property.value,
+    "snippet": types.CompletionItemKind.Snippet.value,
+    "value": types.CompletionItemKind.Value.value,
+    "element": types.CompletionItemKind.Keyword.value,
 }
+TEXT_KIND = types.CompletionItemKind.Text.value
+SNIPPET = types.InsertTextFormat.Snippet.value
+PLAIN_TEXT = types.InsertTextFormat.PlainText.value
+AS_IS = types.InsertTextMode.AsIs.value
+DEPRECATED_TAG = types.CompletionItemTag.Deprecated.value
 SYMBOL_KIND = {
     "key": types.SymbolKind.Key,
     "dict": types.SymbolKind.Object,
@@ -62,9 +68,9 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
         new_text = it.edit.new_text
         item = {
             "label": it.label,
-            "kind": COMPLETION_KIND.get(it.kind, types.CompletionItemKind.Text).value,
+            "kind": COMPLETION_KIND.get(it.kind, TEXT_KIND),
             "sortText": it.sort_text,
-            "insertTextFormat": (types.InsertTextFormat.Snippet if it.is_snippet else types.InsertTextFormat.PlainText).value,
+            "insertTextFormat": SNIPPET if it.is_snippet else PLAIN_TEXT,
         }
         # Smaller answers are faster ones (264 items on an empty line): a
         # plain insert where nothing is replaced and no word touches the
@@ -74,14 +80,14 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
         else:
             item["textEdit"] = {"range": rng, "newText": new_text}
         if "\n" in new_text:
-            item["insertTextMode"] = types.InsertTextMode.AsIs.value
+            item["insertTextMode"] = AS_IS
         if it.detail:
             item["detail"] = it.detail
         if it.filter_text != it.label:
             item["filterText"] = it.filter_text
         if it.deprecated:
             if deprecated_tag:
-                item["tags"] = [types.CompletionItemTag.Deprecated.value]
+                item["tags"] = [DEPRECATED_TAG]
             else:
                 item["deprecated"] = True
         doc_md = it.documentation
