@@ -24,6 +24,7 @@ from ent_ls.analysis import Diagnostic, Fix, analyze
 from ent_ls.analysis.engine import DEPRECATED, UNNECESSARY
 from ent_ls.catalog import Catalog, default_catalog
 from ent_ls.config import Settings, settings_for
+from ent_ls.docs import terminal_markdown
 from ent_ls.document import Document
 from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, change_span
 from ent_ls.syntax import LineIndex
@@ -272,6 +273,17 @@ class EntLsServer(LanguageServer):
                 text_document=types.OptionalVersionedTextDocumentIdentifier(uri=od.uri, version=od.version),
                 edits=text_edits)])
         return types.WorkspaceEdit(changes={od.uri: text_edits})
+
+    def markup(self, markdown: str, formats):
+        """markdown as the client can show it: as is where it lists markdown,
+        plain-text MarkupContent where it lists only that, and a bare string
+        (always allowed) where it lists no format."""
+        if formats and types.MarkupKind.Markdown in formats:
+            return types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown)
+        plain = terminal_markdown(markdown, color=False)
+        if formats and types.MarkupKind.PlainText in formats:
+            return types.MarkupContent(kind=types.MarkupKind.PlainText, value=plain)
+        return plain
 
     def log(self, kind: types.MessageType, message: str) -> None:
         try:

@@ -76,10 +76,9 @@ def register(server: EntLsServer) -> None:
         if found is None:
             return None
         markdown, start, end = found
-        return types.Hover(
-            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown),
-            range=conv.range(start, end),
-        )
+        td = ls.client_capabilities.text_document
+        formats = td.hover.content_format if td and td.hover else None
+        return types.Hover(contents=ls.markup(markdown, formats), range=conv.range(start, end))
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

@@ -54,6 +54,7 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
     deprecated_tag = bool(item_caps and item_caps.tag_support
                           and types.CompletionItemTag.Deprecated in item_caps.tag_support.value_set)
     resolve = bool(item_caps and item_caps.resolve_support and "documentation" in item_caps.resolve_support.properties)
+    formats = item_caps.documentation_format if item_caps else None
     conv = ls.positions(od)
     offset = conv.offset(params.position)
     settings = ls.settings_for(od)
@@ -100,7 +101,9 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
                 else:
                     doc_md = key_markdown(entry)
         if doc_md:
-            item["documentation"] = {"kind": "markdown", "value": doc_md}
+            content = ls.markup(doc_md, formats)
+            item["documentation"] = content if isinstance(content, str) else \
+                {"kind": content.kind.value, "value": content.value}
         items.append(item)
     return JsonReady(isIncomplete=result.is_incomplete, items=items)
 
@@ -114,7 +117,9 @@ def completion_resolve(ls: EntLsServer, item: types.CompletionItem) -> types.Com
     data = item.data if isinstance(item.data, dict) else {}
     entry = ls.catalog.get(data.get("key") or item.label)
     if entry is not None and item.documentation is None:
-        item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown, value=key_markdown(entry))
+        td = _caps(ls)
+        item_caps = td.completion.completion_item if td and td.completion else None
+        item.documentation = ls.markup(key_markdown(entry), item_caps.documentation_format if item_caps else None)
     return item
 
 
@@ -179,7 +184,9 @@ def selection_range(ls: EntLsServer, params: types.SelectionRangeParams, od: Ope
 @with_document(list)
 def document_link(ls: EntLsServer, params: types.DocumentLinkParams, od: OpenDocument):
     conv = ls.positions(od)
-    return [types.DocumentLink(range=conv.range(link.start, link.end), target=link.url, tooltip="Apple documentation")
+    td = _caps(ls)
+    tooltip = "Apple documentation" if td and td.document_link and td.document_link.tooltip_support else None
+    return [types.DocumentLink(range=conv.range(link.start, link.end), target=link.url, tooltip=tooltip)
             for link in document_links(od.doc, ls.catalog)]
 
 
