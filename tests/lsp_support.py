@@ -61,3 +61,13 @@ def edits_of(edit: types.WorkspaceEdit, uri: str):
     if edit.document_changes:
         return [e for dc in edit.document_changes if dc.text_document.uri == uri for e in dc.edits]
     return edit.changes[uri]
+
+
+def accept_registrations(client) -> None:
+    """Answer client/registerCapability as real clients do (pytest-lsp's
+    client has no handler for it)."""
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        client.registrations = getattr(client, "registrations", []) + list(params.registrations)
+        return None

@@ -27,7 +27,7 @@ import pytest_lsp
 from conftest import ROOT, plist
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lsp_support import SERVER, UNSIGNED
+from lsp_support import SERVER, UNSIGNED, accept_registrations
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
@@ -213,6 +213,7 @@ async def client(lsp_client: LanguageClient):
     caps.text_document.diagnostic = None  # so the server pushes diagnostics
     lsp_client.published = Published()
     lsp_client.protocol.fm.features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = lsp_client.published
+    accept_registrations(lsp_client)
     result = await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
     assert (result.capabilities.position_encoding or "utf-16") == "utf-16"
     yield

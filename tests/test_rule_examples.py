@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest_lsp
 from conftest import HEADER, plist, run_cli
-from lsp_support import SERVER
+from lsp_support import SERVER, accept_registrations
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
@@ -83,6 +83,7 @@ def test_disable_comment_silences_every_rule_through_the_cli(tmp_path):
 
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient):
+    accept_registrations(lsp_client)
     await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("emacs")))
     yield
     await lsp_client.shutdown_session()

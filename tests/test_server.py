@@ -6,7 +6,18 @@ import asyncio
 import pytest
 import pytest_lsp
 from conftest import plist
-from lsp_support import CLIENTS, JIT, SERVER, UNSIGNED, apply_text_edits, edits_of, encoding_of, init_params, pos
+from lsp_support import (
+    CLIENTS,
+    JIT,
+    SERVER,
+    UNSIGNED,
+    accept_registrations,
+    apply_text_edits,
+    edits_of,
+    encoding_of,
+    init_params,
+    pos,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -15,6 +26,7 @@ RISKY = plist(f"\t<key>{UNSIGNED}</key>\n\t<true/>\n")
 
 @pytest_lsp.fixture(config=SERVER, params=CLIENTS)
 async def client(lsp_client: LanguageClient, request):
+    accept_registrations(lsp_client)
     result = await lsp_client.initialize_session(init_params(request.param))
     lsp_client.encoding = encoding_of(result)
     lsp_client.server_caps = result.capabilities

@@ -10,7 +10,7 @@ import sys
 import pytest
 import pytest_lsp
 from conftest import ROOT, plist
-from lsp_support import SERVER, UNSIGNED
+from lsp_support import SERVER, UNSIGNED, accept_registrations
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient, client_capabilities
@@ -35,6 +35,7 @@ async def puller(lsp_client: LanguageClient):
     caps.text_document.diagnostic = types.DiagnosticClientCapabilities(dynamic_registration=False)
     caps.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
     lsp_client.set_configuration({"severity": {"false-value": "warning"}}, section="entitlements")
+    accept_registrations(lsp_client)
     await lsp_client.initialize_session(types.InitializeParams(capabilities=caps))
     yield
     await lsp_client.shutdown_session()
@@ -67,6 +68,7 @@ async def test_pull_diagnostics_and_workspace_configuration(puller: LanguageClie
 async def with_options(lsp_client: LanguageClient):
     caps = client_capabilities("emacs")
     caps.workspace.configuration = False
+    accept_registrations(lsp_client)
     await lsp_client.initialize_session(types.InitializeParams(
         capabilities=caps, initialization_options={"platform": "ios", "severity": {"unsigned-executable-memory": "error"}}))
     yield
@@ -84,6 +86,7 @@ async def test_initialization_options(with_options: LanguageClient):
 
 @pytest_lsp.fixture(config=SERVER)
 async def plain(lsp_client: LanguageClient):
+    accept_registrations(lsp_client)
     await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("neovim@v0.11")))
     yield
     await lsp_client.shutdown_session()
@@ -161,3 +164,30 @@ def test_bad_tcp_address_is_a_usage_error():
     r = subprocess.run([sys.executable, "-m", "ent_ls", "serve", "--tcp", "nonsense"], capture_output=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
     assert r.returncode == 2 and b"HOST:PORT" in r.stderr
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def vscode(lsp_client: LanguageClient):
+    accept_registrations(lsp_client)
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code")))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_config_file_changes_are_picked_up(vscode: LanguageClient, tmp_path):
+    config = tmp_path / ".ent-ls.toml"
+    config.write_text('ignore = ["false-value"]\n', encoding="utf-8")
+    doc = tmp_path / "App.entitlements"
+    doc.write_text(RISKY, encoding="utf-8")
+    uri = doc.as_uri()
+    vscode.text_document_did_open(open_params(RISKY, uri))
+    await vscode.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert {d.code for d in vscode.diagnostics[uri]} == {"unsigned-executable-memory"}
+    config.write_text('ignore = ["unsigned-executable-memory"]\n', encoding="utf-8")
+    vscode.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=config.as_uri(), type=types.FileChangeType.Changed)]))
+    await vscode.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert {d.code for d in vscode.diagnostics[uri]} == {"false-value"}
+    assert not any("could not watch" in m.message for m in vscode.log_messages)
+    (registration,) = vscode.registrations
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES

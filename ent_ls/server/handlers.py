@@ -24,7 +24,16 @@ def register(server: EntLsServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: EntLsServer, params: types.InitializedParams) -> None:
+        await watch_config_files(ls)
         await refresh_configuration(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: EntLsServer, params: types.DidChangeWatchedFilesParams) -> None:
+        # A project's .ent-ls.toml or pyproject.toml changed: read them again.
+        for od in ls.documents.values():
+            od.file_settings = None
+            od.invalidate()
+        republish(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: EntLsServer, params: types.DidChangeConfigurationParams) -> None:
@@ -112,6 +121,23 @@ def register(server: EntLsServer) -> None:
             return action
         action.edit = ls.workspace_edit(od, Fix.from_json(fix).edits)
         return action
+
+
+async def watch_config_files(ls: EntLsServer) -> None:
+    """Ask clients that can watch files to report changes to config files."""
+    caps = ls.client_capabilities
+    watched = caps.workspace.did_change_watched_files if caps and caps.workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[
+        types.FileSystemWatcher(glob_pattern="**/.ent-ls.toml"),
+        types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+    ])
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[types.Registration(
+            id="ent-ls-config-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options)]))
+    except Exception as exc:  # a client that refuses keeps working without it
+        ls.log(types.MessageType.Warning, f"ent-ls: could not watch configuration files: {exc!r}")
 
 
 async def refresh_configuration(ls: EntLsServer) -> bool:
