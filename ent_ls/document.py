@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Sequence
 
 from ent_ls.syntax import LineIndex, PDict, PItem, PKey, PlistDocument, PNode, Problem, PScalar, parse_plist
 from ent_ls.syntax.incremental import apply_edit
+from ent_ls.syntax.xml import count_starting_before
 
 
 class Entitlement:
@@ -19,6 +20,10 @@ class Entitlement:
     def __init__(self, item: PItem, index: int) -> None:
         self.item = item
         self.index = index  # position among the top-level items
+
+    @property
+    def start(self) -> int:
+        return self.item.start
 
     @property
     def key(self) -> str:
@@ -98,13 +103,7 @@ class Document:
         # Binary search: entitlements are in document order and never
         # overlap, and a large file has thousands of them.
         ents = self.entitlements
-        lo, hi = 0, len(ents)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if ents[mid].item.start <= offset:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = count_starting_before(ents, offset, inclusive=True)
         for ent in ents[max(lo - 2, 0):lo]:  # the last two starting at or before offset
             if ent.item.start <= offset <= ent.item.end:
                 return ent

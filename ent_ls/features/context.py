@@ -14,7 +14,7 @@ from typing import List, Optional, Sequence, Union
 from ent_ls.document import Document
 from ent_ls.syntax import Element, Token
 from ent_ls.syntax.plist import LEAF_NAMES
-from ent_ls.syntax.xml import END, START, TEXT, tag_name
+from ent_ls.syntax.xml import END, START, TEXT, count_starting_before, tag_name
 
 KEY_TEXT = "key-text"  # in the text of a <key>
 STRING_TEXT = "string-text"  # in the text of a <string>
@@ -61,26 +61,13 @@ class CursorContext:
 
 def token_before(tokens: Sequence[Token], offset: int) -> Optional[Token]:
     """The token holding the character before offset (tokens cover the text)."""
-    lo, hi = 0, len(tokens)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if tokens[mid].start < offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    return tokens[lo - 1] if lo else None
+    n = count_starting_before(tokens, offset)
+    return tokens[n - 1] if n else None
 
 
 def _last_before(nodes: Sequence[Node], offset: int) -> int:
     """Index of the last node starting before offset, or -1."""
-    lo, hi = 0, len(nodes)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if nodes[mid].start < offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo - 1
+    return count_starting_before(nodes, offset) - 1
 
 
 def content_element(doc: Document, offset: int) -> Optional[Element]:

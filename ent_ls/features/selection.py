@@ -14,6 +14,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from ent_ls.document import Document
 from ent_ls.syntax import PArray, PDict, PNode, PScalar
+from ent_ls.syntax.xml import count_starting_before
 
 Span = Tuple[int, int]
 MAX_CHAIN = 64
@@ -86,15 +87,9 @@ def _leaf(out: List[Span], node: PNode) -> None:
 def _find(items: Sequence, offset: int):
     """The last of items (PItem or PNode, in order) starting at or before
     offset, if it reaches offset."""
-    lo, hi = 0, len(items)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if items[mid].start <= offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    if lo == 0:
+    n = count_starting_before(items, offset, inclusive=True)
+    if n == 0:
         return None
-    found = items[lo - 1]
+    found = items[n - 1]
     return found if found.end >= offset else None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import List, Optional, Sequence, Union
 
 from ent_ls.syntax.plist import PArray, PDict, PKey, PlistDocument, PNode, PScalar, element_content
-from ent_ls.syntax.xml import _BAD_CHAR, TEXT, Element, Problem, Token
+from ent_ls.syntax.xml import _BAD_CHAR, TEXT, Element, Problem, Token, count_starting_before
 
 Node = Union[Element, Token]
 _SPACE = " \t\r\n"
@@ -89,15 +89,8 @@ def _text_token(nodes: Sequence[Node], start: int, end: int):
         parent, nodes = node, node.children
 
 
-def _last_starting_at_or_before(nodes: Sequence[Node], offset: int) -> int:
-    lo, hi = 0, len(nodes)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if nodes[mid].start <= offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo - 1
+def _last_starting_at_or_before(nodes: Sequence, offset: int) -> int:
+    return count_starting_before(nodes, offset, inclusive=True) - 1
 
 
 def _token_index(tokens: List[Token], start: int) -> int:

@@ -172,6 +172,20 @@ class XmlTree:
             nodes = nxt.children
 
 
+def count_starting_before(nodes: Sequence, offset: int, inclusive: bool = False) -> int:
+    """How many of nodes (ordered by .start) start before offset, or at it
+    too when inclusive: a binary search, as trees can be very wide."""
+    lo, hi = 0, len(nodes)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = nodes[mid].start
+        if start < offset or (inclusive and start == offset):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 def _find_child(nodes: Sequence[Union[Element, Token]], offset: int) -> Optional[Element]:
     # Binary search: children are ordered and do not overlap.
     lo, hi = 0, len(nodes)
