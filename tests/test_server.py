@@ -29,7 +29,7 @@ async def client(lsp_client: LanguageClient, request):
     accept_registrations(lsp_client)
     result = await lsp_client.initialize_session(init_params(request.param))
     lsp_client.encoding = encoding_of(result)
-    lsp_client.server_caps = result.capabilities
+    lsp_client.profile = request.param
     yield
     await lsp_client.shutdown_session()
 
@@ -63,13 +63,9 @@ async def wait_diagnostics(client, uri, version=None, timeout=15):
 
 
 async def test_negotiates_the_clients_encoding(client: LanguageClient):
-    expected = {"neovim": "utf-8", "emacs": "utf-32"}.get(client.capabilities.general and
-                                                          (client.capabilities.general.position_encodings or [None])[0],
-                                                          "utf-16")
-    # Neovim lists utf-8 first, Emacs utf-32, VS Code none (so UTF-16)
-    first = (client.capabilities.general.position_encodings or ["utf-16"])[0] if client.capabilities.general else "utf-16"
-    assert client.encoding == first
-    assert expected
+    # Neovim 0.11 prefers UTF-8, Emacs UTF-32; VS Code offers none, so UTF-16
+    expected = {"neovim@v0.11": "utf-8", "emacs": "utf-32", "visual-studio-code": "utf-16"}[client.profile]
+    assert client.encoding == expected
 
 
 async def test_warning_and_allow_jit_fix(client: LanguageClient):
