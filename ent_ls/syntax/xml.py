@@ -103,10 +103,6 @@ class Element:
     def content_end(self) -> int:
         return self.end_tag.start if self.end_tag is not None else self.end
 
-    @property
-    def closed(self) -> bool:
-        return self.empty or self.end_tag is not None
-
     def elements(self) -> List["Element"]:
         return [c for c in self.children if isinstance(c, Element)]
 
@@ -155,9 +151,6 @@ class XmlTree:
             self.problems.append(Problem(start, end, message, kind))
         else:
             self.dropped += 1
-
-    def token_text(self, tok: Token) -> str:
-        return self.text[tok.start:tok.end]
 
     def element_at(self, offset: int) -> Optional[Element]:
         """The innermost element whose span contains offset (start < offset <= end
