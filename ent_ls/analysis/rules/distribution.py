@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ent_ls.analysis.edits import remove_item
-from ent_ls.analysis.engine import UNNECESSARY, Finding, Fix, rule
+from ent_ls.analysis.engine import UNNECESSARY, Finding, rule
+from ent_ls.analysis.rules.common import at_key, removal, true_entries
 from ent_ls.analysis.rules.keys import TEMPORARY_EXCEPTION, TYPE_NAMES, _strings
 from ent_ls.syntax import PArray, PScalar
 
@@ -28,11 +28,6 @@ NOT_SANDBOX_ONLY = {
 NON_MAC = {"iOS", "iPadOS", "tvOS", "watchOS", "visionOS"}
 
 
-def _at_key(ent, message, fixes=(), tags=()) -> Finding:
-    k = ent.key_node
-    return Finding(k.text_start, k.text_end, message, fixes, tags)
-
-
 @rule(
     "get-task-allow", "warning", "get-task-allow is true: the build is debuggable and notarization rejects it.",
     doc="""
@@ -52,14 +47,13 @@ def get_task_allow(ctx) -> Iterator[Finding]:
     if ctx.settings.is_debug_file(ctx.doc.path):
         return
     for key in GET_TASK_ALLOW:
-        for ent in ctx.doc.by_key.get(key, ()):
-            if ent.is_true:
-                yield _at_key(
-                    ent,
-                    f"{key} makes the app debuggable by other processes and notarization rejects it; "
-                    "keep it only in entitlements for debug builds",
-                    [Fix(f"Remove {key}", [remove_item(ctx.text, ent.item)], safe=False, preferred=True)],
-                )
+        for ent in true_entries(ctx, key):
+            yield at_key(
+                ent,
+                f"{key} makes the app debuggable by other processes and notarization rejects it; "
+                "keep it only in entitlements for debug builds",
+                removal(ctx, ent),
+            )
 
 
 @rule(
@@ -81,10 +75,10 @@ def false_value(ctx) -> Iterator[Finding]:
         entry = ctx.catalog.get(ent.key)
         if entry is None or entry.type != "boolean" or entry.default is True:
             continue
-        yield _at_key(
+        yield at_key(
             ent,
             f"{ent.key} is false, which is the same as leaving it out",
-            [Fix(f"Remove {ent.key}", [remove_item(ctx.text, ent.item)], safe=True, preferred=True)],
+            removal(ctx, ent, safe=True),
             [UNNECESSARY],
         )
 
@@ -122,7 +116,7 @@ def sandbox_dependent(ctx) -> Iterator[Finding]:
         entry = ctx.catalog.get(ent.key)
         if entry is None or not sandbox_only(entry) or ent.is_false:
             continue
-        yield _at_key(ent, f"{ent.key} has no effect: {APP_SANDBOX} {state}", (), [UNNECESSARY])
+        yield at_key(ent, f"{ent.key} has no effect: {APP_SANDBOX} {state}", (), [UNNECESSARY])
 
 
 @rule(
@@ -159,7 +153,7 @@ def temporary_exception(ctx) -> Iterator[Finding]:
             if not fits:
                 yield Finding(value.start, value.end,
                               f"the value of {ent.key} must be a string or {TYPE_NAMES['array-of-strings']}")
-        yield _at_key(
+        yield at_key(
             ent,
             f"{ent.key} is a temporary sandbox exception: App Review asks for a justification and may reject the "
             "app; prefer user-selected files, security-scoped bookmarks or an XPC helper",

@@ -8,8 +8,8 @@ from typing import Iterator, List, Optional
 
 from ent_ls.analysis.edits import escape, indent_of, newline_of, replace_key
 from ent_ls.analysis.engine import DEPRECATED, Edit, Finding, Fix, rule
+from ent_ls.analysis.rules.common import at_key
 from ent_ls.catalog import Entry
-from ent_ls.document import Entitlement
 from ent_ls.syntax import PArray, PNode, PScalar, PUnknown
 
 # $(VAR), ${VAR}, $(VAR:rfc1034identifier), Jinja/cookiecutter {{ }} {% %}
@@ -38,11 +38,6 @@ _FALSE_WORDS = {"no", "false", "0"}
 
 def has_placeholder(text: str) -> bool:
     return ("$" in text or "{" in text) and PLACEHOLDER.search(text) is not None
-
-
-def _at_key(ent: Entitlement, message: str, fixes=(), tags=()) -> Finding:
-    k = ent.key_node
-    return Finding(k.text_start, k.text_end, message, fixes, tags)
 
 
 @rule(
@@ -76,7 +71,7 @@ def unknown_key(ctx) -> Iterator[Finding]:
         else:
             message = (f"unknown entitlement {key!r}: Apple documents no such key; check its spelling, "
                        "as a misspelt entitlement silently does nothing")
-        yield _at_key(ent, message, fixes)
+        yield at_key(ent, message, fixes)
 
 
 @rule(
@@ -98,7 +93,7 @@ Apple-internal keys beyond `com.apple.private.` is in
 def private_entitlement(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
         if ctx.catalog.is_internal(ent.key):
-            yield _at_key(
+            yield at_key(
                 ent,
                 f"{ent.key} is reserved for Apple's own software: a third-party app signed with it will not launch",
             )
@@ -260,7 +255,7 @@ def deprecated_key(ctx) -> Iterator[Finding]:
                                  safe=False, preferred=True))
             else:
                 message += ", which this file already has"
-        yield _at_key(ent, message, fixes, [DEPRECATED])
+        yield at_key(ent, message, fixes, [DEPRECATED])
 
 
 @rule(
@@ -296,4 +291,4 @@ def platform_mismatch(ctx) -> Iterator[Finding]:
         if inferred and platform in ("iOS", "iPadOS") and entry.available_on("Mac Catalyst"):
             continue  # an iOS folder's file often also signs the Mac Catalyst build
         where = ", ".join(entry.platforms) or "no platform"
-        yield _at_key(ent, f"{ent.key} does not exist on {platform} ({how}); it is for {where}")
+        yield at_key(ent, f"{ent.key} does not exist on {platform} ({how}); it is for {where}")

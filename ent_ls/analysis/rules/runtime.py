@@ -6,6 +6,7 @@ from typing import Iterator, List
 
 from ent_ls.analysis.edits import remove_item, replace_key
 from ent_ls.analysis.engine import UNNECESSARY, Edit, Finding, Fix, rule
+from ent_ls.analysis.rules.common import at_key, removal, true_entries
 from ent_ls.document import Entitlement
 
 ALLOW_JIT = "com.apple.security.cs.allow-jit"
@@ -38,17 +39,6 @@ def switch_to_jit(ctx, ent: Entitlement) -> List[Fix]:
     ]
 
 
-def _true_entries(ctx, key: str) -> Iterator[Entitlement]:
-    for ent in ctx.doc.by_key.get(key, ()):
-        if ent.is_true:
-            yield ent
-
-
-def _at_key(ent: Entitlement, message: str, fixes=(), tags=()) -> Finding:
-    k = ent.key_node
-    return Finding(k.text_start, k.text_end, message, fixes, tags)
-
-
 @rule(
     "unsigned-executable-memory", "warning",
     "allow-unsigned-executable-memory is set: use allow-jit with MAP_JIT instead.",
@@ -75,8 +65,8 @@ Apple silicon).""",
 <true/>""",
 )
 def unsigned_executable_memory(ctx) -> Iterator[Finding]:
-    for ent in _true_entries(ctx, UNSIGNED):
-        yield _at_key(
+    for ent in true_entries(ctx, UNSIGNED):
+        yield at_key(
             ent,
             "allow-unsigned-executable-memory lets the app map writable and executable memory "
             "without MAP_JIT, so a memory-corruption bug can become code execution; "
@@ -104,8 +94,8 @@ On Apple silicon it behaves like `allow-unsigned-executable-memory`.""",
 <true/>""",
 )
 def disable_executable_page_protection(ctx) -> Iterator[Finding]:
-    for ent in _true_entries(ctx, PAGE_PROTECTION):
-        yield _at_key(
+    for ent in true_entries(ctx, PAGE_PROTECTION):
+        yield at_key(
             ent,
             "disable-executable-page-protection turns off code-signing protection for all executable "
             "memory of the process, the broadest Hardened Runtime exception; "
@@ -139,17 +129,13 @@ def redundant_exception(ctx) -> Iterator[Finding]:
         return
     broadest = present[-1]
     for key in present[:-1]:
-        for ent in _true_entries(ctx, key):
-            yield _at_key(
+        for ent in true_entries(ctx, key):
+            yield at_key(
                 ent,
                 f"{key.rsplit('.', 1)[-1]} has no effect: {broadest.rsplit('.', 1)[-1]} in this file already allows it",
                 [Fix(f"Remove the redundant {key}", [remove_item(ctx.text, ent.item)], safe=True, preferred=True)],
                 [UNNECESSARY],
             )
-
-
-def _removal(ctx, ent: Entitlement, safe: bool = False) -> List[Fix]:
-    return [Fix(f"Remove {ent.key}", [remove_item(ctx.text, ent.item)], safe=safe, preferred=True)]
 
 
 @rule(
@@ -168,13 +154,13 @@ build time.""",
     fixed="",
 )
 def allow_dyld_environment_variables(ctx) -> Iterator[Finding]:
-    for ent in _true_entries(ctx, DYLD):
-        yield _at_key(
+    for ent in true_entries(ctx, DYLD):
+        yield at_key(
             ent,
             "allow-dyld-environment-variables lets DYLD_INSERT_LIBRARIES and other DYLD_* variables load "
             "any code into the app, with its entitlements and privacy permissions; bundle the libraries "
             "and use @rpath instead",
-            _removal(ctx, ent),
+            removal(ctx, ent),
         )
 
 
@@ -194,12 +180,12 @@ IDEs); embed and re-sign your own libraries instead.""",
     fixed="",
 )
 def disable_library_validation(ctx) -> Iterator[Finding]:
-    for ent in _true_entries(ctx, LIBRARY_VALIDATION):
-        yield _at_key(
+    for ent in true_entries(ctx, LIBRARY_VALIDATION):
+        yield at_key(
             ent,
             "disable-library-validation lets the app load libraries and plug-ins signed by any developer, "
             "a common way to hijack an app's permissions; keep it only if the app loads third-party plug-ins",
-            _removal(ctx, ent),
+            removal(ctx, ent),
         )
 
 
@@ -218,10 +204,10 @@ target.""",
     fixed="",
 )
 def debugger_entitlement(ctx) -> Iterator[Finding]:
-    for ent in _true_entries(ctx, DEBUGGER):
-        yield _at_key(
+    for ent in true_entries(ctx, DEBUGGER):
+        yield at_key(
             ent,
             "com.apple.security.cs.debugger lets the app attach to and control other processes; "
             "only debuggers and similar developer tools should carry it",
-            _removal(ctx, ent),
+            removal(ctx, ent),
         )

@@ -1,0 +1,25 @@
+"""Pieces every rule module uses."""
+
+from __future__ import annotations
+
+from typing import Iterator, List, Sequence
+
+from ent_ls.analysis.edits import remove_item
+from ent_ls.analysis.engine import Finding, Fix
+from ent_ls.document import Entitlement
+
+
+def at_key(ent: Entitlement, message: str, fixes: Sequence[Fix] = (), tags: Sequence[str] = ()) -> Finding:
+    """A finding over the key text of an entitlement, where rules point."""
+    k = ent.key_node
+    return Finding(k.text_start, k.text_end, message, fixes, tags)
+
+
+def true_entries(ctx, key: str) -> Iterator[Entitlement]:
+    for ent in ctx.doc.by_key.get(key, ()):
+        if ent.is_true:
+            yield ent
+
+
+def removal(ctx, ent: Entitlement, safe: bool = False) -> List[Fix]:
+    return [Fix(f"Remove {ent.key}", [remove_item(ctx.text, ent.item)], safe=safe, preferred=True)]
