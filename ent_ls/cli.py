@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                        help="output format (default: text)")
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
-    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, also apply unsafe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply unsafe fixes")
+    check.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff instead of writing them; exit 1 if there are any")
     check.add_argument("--platform", choices=sorted(PLATFORMS), help="target platform (default: from the config or the path)")
     check.add_argument("--select", action="append", metavar="RULES", help="only these rule ids (comma-separated)")
     check.add_argument("--ignore", action="append", metavar="RULES", help="skip these rule ids (comma-separated)")
@@ -143,8 +145,10 @@ def run_check(args) -> int:
     from ent_ls.report import FileResult, write_github, write_json, write_sarif, write_text
     from ent_ls.syntax import decode
 
-    if args.unsafe_fixes and not args.fix:
-        raise UsageError("--unsafe-fixes needs --fix")
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise UsageError("--unsafe-fixes needs --fix or --diff")
+    if args.fix and args.diff:
+        raise UsageError("--fix writes the fixes and --diff only shows them: choose one")
     rules = all_rules()
     known = [r.id for r in rules]
     for rid in (_split_ids(args.select) or []) + (_split_ids(args.ignore) or []):
@@ -172,6 +176,7 @@ def run_check(args) -> int:
     # and looking for it (a stat per parent folder) and reading it again for
     # each file cost more than linting a small file.
     settings_cache: dict = {}
+    diffs: List[str] = []
     progress = sys.stderr.isatty() and len(paths) > 100 and args.format == "text"
     for n, path in enumerate(paths, 1):
         if progress and n % 50 == 0:
@@ -200,6 +205,12 @@ def run_check(args) -> int:
         decoded = decode(data)
         doc = Document(decoded.text, cfg_for, decoded.binary, decoded.problems)
         fixed = 0
+        if args.diff:
+            if not decoded.binary and not decoded.lossy:
+                new_doc, fixed, _ = fix_document(doc, catalog, settings, unsafe=args.unsafe_fixes)
+                if fixed:
+                    diffs.append(_unified_diff(shown, doc.text, new_doc.text))
+            continue
         if args.fix and not decoded.binary and not decoded.lossy:
             new_doc, fixed, diags = fix_document(doc, catalog, settings, unsafe=args.unsafe_fixes)
             if fixed:
@@ -227,6 +238,9 @@ def run_check(args) -> int:
         results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines))
     if progress:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    if args.diff:
+        sys.stdout.write("".join(diffs))
+        return EXIT_ERROR if io_errors else (EXIT_FINDINGS if diffs else EXIT_OK)
 
     out = sys.stderr if (args.fix and "-" in paths) else sys.stdout
     if args.format == "text":
@@ -252,6 +266,16 @@ def run_check(args) -> int:
         return EXIT_ERROR
     worst = [d for r in results for d in r.diagnostics if d.severity in ("error", "warning")]
     return EXIT_FINDINGS if worst and not args.exit_zero else EXIT_OK
+
+
+def _unified_diff(path: str, old: str, new: str) -> str:
+    import difflib
+
+    from ent_ls.report import display_path
+
+    shown = display_path(path).replace(os.sep, "/").lstrip("/")
+    lines = difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{shown}", f"b/{shown}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
 def run_serve(args) -> int:

@@ -178,3 +178,27 @@ def test_rules_doc_is_current():
 
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_document(), \
         "docs/rules.md is stale: run python -m ent_ls.docs > docs/rules.md"
+
+
+def test_diff_shows_fixes_without_writing(tmp_path):
+    p = write(tmp_path, "App.entitlements", RISKY)
+    r = run_cli("check", "--diff", str(p))
+    out = r.stdout.decode()
+    assert r.returncode == 1
+    assert "-\t<key>com.apple.security.network.server</key>" in out and out.startswith("--- a/")
+    assert UNSIGNED not in [line[1:].strip() for line in out.splitlines() if line.startswith("-")]
+    assert p.read_text() == RISKY  # nothing written
+    clean = write(tmp_path, "Clean.entitlements", CLEAN)
+    r = run_cli("check", "--diff", str(clean))
+    assert r.returncode == 0 and r.stdout == b""
+    assert run_cli("check", "--diff", "--fix", str(p)).returncode == 2
+
+
+def test_unsafe_fix_all_keeps_the_jit_the_app_needs(tmp_path):
+    # allow-jit is redundant next to allow-unsigned-executable-memory (a safe
+    # removal) while the switch to allow-jit counts on it: applied together
+    # in one round they would remove both.
+    p = write(tmp_path, "Electron.entitlements", (ROOT / "examples" / "Electron.entitlements").read_text())
+    assert run_cli("check", "--fix", "--unsafe-fixes", str(p)).returncode == 0
+    assert plistlib.loads(p.read_bytes()) == {"com.apple.security.cs.allow-jit": True,
+                                               "com.apple.security.device.audio-input": True}

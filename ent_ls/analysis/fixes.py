@@ -11,7 +11,7 @@ from ent_ls.catalog import Catalog
 from ent_ls.config import Settings
 from ent_ls.document import Document
 
-MAX_ROUNDS = 10
+MAX_ROUNDS = 100  # unsafe fixes go one per round
 SYNTAX_RULES = ("xml-syntax", "plist-structure")
 
 
@@ -35,16 +35,23 @@ def fix_document(
     unsafe: bool = False,
 ) -> Tuple[Document, int, List[Diagnostic]]:
     """Apply fixes until none is left. Returns the fixed document, how many
-    fixes were applied, and the diagnostics that remain. A round whose edits
-    would make the file less readable is dropped."""
+    fixes were applied, and the diagnostics that remain.
+
+    Each round re-analyses the result. A round takes every non-overlapping
+    safe fix, or else a single unsafe one: unsafe fixes change what the app
+    may do, and two of them computed from the same text can undo each other
+    (removing a redundant allow-jit while another fix counts on it). A round
+    whose edits would make the file less readable is dropped."""
     applied = 0
     diags = analyze(doc, catalog, settings)
     for _ in range(MAX_ROUNDS):
+        fixes = [f for f in (chosen_fix(d, unsafe) for d in diags) if f is not None]
+        safe = [f for f in fixes if f.safe]
+        batch = safe if safe else fixes[:1]
         edits: List[Edit] = []
         taken = 0
-        for d in diags:
-            fix = chosen_fix(d, unsafe)
-            if fix is None or any(_overlaps(e, x) for e in fix.edits for x in edits):
+        for fix in batch:
+            if any(_overlaps(e, x) for e in fix.edits for x in edits):
                 continue
             edits.extend(fix.edits)
             taken += 1
