@@ -457,8 +457,11 @@ def _in_string(doc: Document, catalog: Catalog, ctx: cx.CursorContext) -> Comple
     close = ""
     if string is not None and string.end_tag is None and not _typing_end_tag(doc.text, ctx.end, "string"):
         close = "</string>"
+    typed = doc.text[ctx.start:ctx.offset].strip().lower()
+    # values that start with what is typed first, then the catalog's order
+    values = sorted(entry.allowed_values, key=lambda v: not v.value.lower().startswith(typed))
     items = []
-    for v in entry.allowed_values:
+    for v in values:
         edit = Edit(ctx.start, ctx.end, escape(v.value) + close)
         items.append(CompletionItem(v.value, "value", edit, detail=v.meaning,
                                     documentation=value_markdown(entry, v.value)))
