@@ -173,9 +173,7 @@ def load_config(path: Path, base: Optional[Settings] = None) -> Settings:
     return settings
 
 
-def settings_for(path: Optional[str], base: Optional[Settings] = None, config: Optional[Path] = None) -> Settings:
-    """Settings for a file: base, then the config file found for it."""
-    found = config or (find_config(Path(path)) if path else None)
-    if found is None:
-        return base.copy() if base is not None else Settings()
-    return load_config(found, base)
+def settings_for(path: Optional[str]) -> Settings:
+    """Settings for a file: the defaults, then the config file found for it."""
+    found = find_config(Path(path)) if path else None
+    return load_config(found) if found is not None else Settings()

@@ -7,6 +7,7 @@ from typing import Iterator, List, Sequence
 from ent_ls.analysis.edits import remove_item
 from ent_ls.analysis.engine import Finding, Fix
 from ent_ls.document import Entitlement
+from ent_ls.syntax import PArray, PNode, PScalar
 
 
 def at_key(ent: Entitlement, message: str, fixes: Sequence[Fix] = (), tags: Sequence[str] = ()) -> Finding:
@@ -23,3 +24,12 @@ def true_entries(ctx, key: str) -> Iterator[Entitlement]:
 
 def removal(ctx, ent: Entitlement, safe: bool = False) -> List[Fix]:
     return [Fix(f"Remove {ent.key}", [remove_item(ctx.text, ent.item)], safe=safe, preferred=True)]
+
+
+def string_nodes(node: PNode) -> List[PScalar]:
+    """The <string> itself, or the <string> items of an <array>."""
+    if isinstance(node, PScalar) and node.tag == "string":
+        return [node]
+    if isinstance(node, PArray):
+        return [i for i in node.items if isinstance(i, PScalar) and i.tag == "string"]
+    return []

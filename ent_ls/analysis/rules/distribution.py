@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from ent_ls.analysis.engine import UNNECESSARY, Finding, rule
-from ent_ls.analysis.rules.common import at_key, removal, true_entries
-from ent_ls.analysis.rules.keys import TEMPORARY_EXCEPTION, TYPE_NAMES, _strings
+from ent_ls.analysis.rules.common import at_key, removal, string_nodes, true_entries
+from ent_ls.analysis.rules.keys import TEMPORARY_EXCEPTION, TYPE_NAMES
 from ent_ls.syntax import PArray, PScalar
 
 APP_SANDBOX = "com.apple.security.app-sandbox"
@@ -149,7 +149,7 @@ def temporary_exception(ctx) -> Iterator[Finding]:
         elif value is not None and entry is None:
             # known keys are typed by value-type; check the unknown ones here
             fits = isinstance(value, PScalar) and value.tag == "string" or (
-                isinstance(value, PArray) and len(_strings(value)) == len(value.items))
+                isinstance(value, PArray) and len(string_nodes(value)) == len(value.items))
             if not fits:
                 yield Finding(value.start, value.end,
                               f"the value of {ent.key} must be a string or {TYPE_NAMES['array-of-strings']}")

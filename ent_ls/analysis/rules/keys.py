@@ -8,7 +8,7 @@ from typing import Iterator, List, Optional
 
 from ent_ls.analysis.edits import escape, indent_of, newline_of, replace_key
 from ent_ls.analysis.engine import DEPRECATED, Edit, Finding, Fix, rule
-from ent_ls.analysis.rules.common import at_key
+from ent_ls.analysis.rules.common import at_key, string_nodes
 from ent_ls.catalog import Entry
 from ent_ls.syntax import PArray, PNode, PScalar, PUnknown
 
@@ -99,10 +99,6 @@ def private_entitlement(ctx) -> Iterator[Finding]:
             )
 
 
-def _element_kind(node: PNode) -> str:
-    return node.tag if node.tag else "unknown"
-
-
 def _value_type_finding(ctx, entry: Entry, node: PNode, where: str) -> Optional[Finding]:
     """A finding when node does not fit entry.type; where names the place."""
     typ = entry.type
@@ -180,15 +176,7 @@ def value_type(ctx) -> Iterator[Finding]:
                 if isinstance(item, PScalar) and item.tag == "string" or isinstance(item, PUnknown):
                     continue
                 yield Finding(item.start, item.end,
-                              f"each item of {ent.key} must be a <string>, not <{_element_kind(item)}>")
-
-
-def _strings(node: PNode) -> List[PScalar]:
-    if isinstance(node, PScalar) and node.tag == "string":
-        return [node]
-    if isinstance(node, PArray):
-        return [i for i in node.items if isinstance(i, PScalar) and i.tag == "string"]
-    return []
+                              f"each item of {ent.key} must be a <string>, not <{item.tag or 'unknown'}>")
 
 
 @rule(
@@ -212,7 +200,7 @@ def unknown_value(ctx) -> Iterator[Finding]:
         if entry is None or not entry.allowed_values or ent.value is None:
             continue
         allowed = ", ".join(v.value for v in entry.allowed_values)
-        for node in _strings(ent.value):
+        for node in string_nodes(ent.value):
             value = node.text
             if entry.allowed(value) is not None or has_placeholder(value):
                 continue
