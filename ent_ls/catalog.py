@@ -10,8 +10,11 @@ import bisect
 import difflib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from ent_ls.formats import load_format
 
 # Our platform names on the command line and in settings, to the catalog's.
 PLATFORMS = {
@@ -41,6 +44,8 @@ class Entry:
         "key", "title", "type", "platforms", "deprecated", "replaced_by", "allowed_values",
         "doc_url", "category", "related", "xcode_capability", "summary", "details",
         "default", "requires", "extra", "_platform_text",
+        "format", "accepts", "capability_platforms", "observed_values", "platforms_note", "kept_with",
+        "excludes", "requires_source",
     )
 
     def __init__(self, data: dict, extra: bool = False) -> None:
@@ -62,9 +67,18 @@ class Entry:
         self.requires: List[str] = list(data.get("requires") or [])
         self.extra = extra  # declared by the user's configuration
         self._platform_text: Optional[str] = None
+        # value shapes and the corrections of the 2026 audit (see catalog.schema.json)
+        self.format = load_format(data.get("format"))
+        self.accepts: List[str] = list(data.get("accepts") or [])
+        self.capability_platforms: List[str] = list(data.get("capability_platforms") or [])
+        self.observed_values = [AllowedValue(v["value"], v["meaning"]) for v in data.get("observed_values") or []]
+        self.platforms_note: str = data.get("platforms_note", "")
+        self.kept_with: List[str] = list(data.get("kept_with") or [])
+        self.excludes: dict = data.get("excludes") or {}
+        self.requires_source: str = data.get("requires_source", "apple-page")
 
     def allowed(self, value: str) -> Optional[AllowedValue]:
-        for v in self.allowed_values:
+        for v in self.allowed_values + self.observed_values:
             if v.value == value:
                 return v
         return None
@@ -80,6 +94,10 @@ class Entry:
         if platform == "Mac Catalyst" and ("iOS" in self.platforms or "macOS" in self.platforms):
             return True
         return False
+
+    def listed_on(self, platform: str) -> bool:
+        """available_on, or offered there by Apple's capability lists."""
+        return platform in self.capability_platforms or self.available_on(platform)
 
     def platform_text(self) -> str:
         if self._platform_text is None:  # asked for every key at each completion
@@ -155,14 +173,17 @@ class Catalog:
         return Catalog(list(self.entries.values()) + added, self.internal_prefixes, self.internal_keys)
 
     def get(self, key: str) -> Optional[Entry]:
-        return self.entries.get(key)
+        entry = self.entries.get(key)
+        if entry is None and ":before:" in key:  # temporary-exception.x:before:10.8 (QA1802)
+            entry = self.entries.get(before_base(key) or "")
+        return entry
 
     def is_internal(self, key: str) -> bool:
         """Reserved for Apple's own software (com.apple.private.* and the like)."""
         return key not in self.entries and (key in self.internal_keys or key.startswith(self.internal_prefixes))
 
     def __contains__(self, key: str) -> bool:
-        return key in self.entries
+        return self.get(key) is not None
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -237,6 +258,16 @@ def _plausible(typed: str, known: str) -> bool:
     if shared_tail >= 2:
         return True
     return difflib.SequenceMatcher(None, ".".join(a), ".".join(b)).ratio() >= 0.6
+
+
+_BEFORE = re.compile(r"^(com\.apple\.security\.temporary-exception\.[^:]+):before:[0-9]+(\.[0-9]+)*$")
+
+
+def before_base(key: str) -> Optional[str]:
+    """The temporary exception a `:before:<version>` key limits to older
+    systems, or None."""
+    m = _BEFORE.match(key)
+    return m.group(1) if m else None
 
 
 _DEFAULT: Optional[Catalog] = None

@@ -81,7 +81,8 @@ def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional
         severity = settings.severity.get(rule.id, rule.severity)
         try:
             for finding in rule.check(ctx):
-                out.append(Diagnostic(rule.id, severity, finding))
+                own = finding.severity if finding.severity and rule.id not in settings.severity else None
+                out.append(Diagnostic(rule.id, own or severity, finding))
         except Exception as exc:  # keep serving; say which rule failed
             out.append(Diagnostic(rule.id, "error", Finding(0, 0, f"internal error in rule {rule.id}: {exc!r}")))
     out = apply_suppressions(doc, out, settings)

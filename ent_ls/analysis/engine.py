@@ -57,7 +57,7 @@ class Fix:
 class Finding:
     """What a rule reports; the engine adds the rule id and severity."""
 
-    __slots__ = ("start", "end", "message", "fixes", "tags", "related")
+    __slots__ = ("start", "end", "message", "fixes", "tags", "related", "severity")
 
     def __init__(
         self,
@@ -67,6 +67,7 @@ class Finding:
         fixes: Sequence[Fix] = (),
         tags: Sequence[str] = (),
         related: Sequence[Tuple[int, int, str]] = (),
+        severity: Optional[str] = None,
     ) -> None:
         self.start = start
         self.end = end
@@ -74,6 +75,7 @@ class Finding:
         self.fixes = list(fixes)
         self.tags = list(tags)
         self.related = list(related)
+        self.severity = severity  # overrides the rule's default severity, unless the user set one
 
 
 class Diagnostic:
