@@ -25,7 +25,9 @@ def as_file(rule_id: str, snippet: str, suppress: bool = False):
     body = snippet if snippet.endswith("\n") else snippet + "\n"
     if suppress:
         body = f"<!-- ent-ls: disable {rule_id} -->\n" + body
-    if body.lstrip().startswith("<dict>"):
+    if body.lstrip().startswith("<?xml"):
+        text = body  # a whole file, DOCTYPE included
+    elif body.lstrip().startswith("<dict>"):
         head = HEADER[: HEADER.index("<dict>")]
         text = head + body + ("" if "</plist>" in body else "</plist>\n")
     else:

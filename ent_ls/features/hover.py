@@ -24,6 +24,8 @@ def key_markdown(entry: Entry, catalog: Optional[Catalog] = None) -> str:
     facts = [f"**Type:** {TYPE_LABELS.get(entry.type, entry.type)}"]
     if entry.platforms:
         facts.append(f"**Platforms:** {entry.platform_text()}")
+    if entry.capability_platforms:
+        facts.append("**Also in Apple's capability lists for:** " + ", ".join(entry.capability_platforms))
     if entry.category:
         facts.append(f"**Category:** {entry.category}")
     if entry.deprecated:
@@ -33,6 +35,8 @@ def key_markdown(entry: Entry, catalog: Optional[Catalog] = None) -> str:
         facts.append(dep)
     if entry.xcode_capability:
         facts.append(f"**Xcode:** {entry.xcode_capability}")
+    if entry.platforms_note:  # where Apple's pages disagree, say so
+        facts.append(f"**Note:** {entry.platforms_note}")
     lines.append("  \n".join(facts))
     if entry.summary:
         lines += ["", entry.summary]
@@ -41,6 +45,9 @@ def key_markdown(entry: Entry, catalog: Optional[Catalog] = None) -> str:
     if entry.allowed_values:
         lines += ["", "**Values:**", ""]
         lines += [f"- `{v.value}`" + (f": {v.meaning}" if v.meaning else "") for v in entry.allowed_values]
+        lines += [f"- `{v.value}` (not on Apple's page): {v.meaning}" for v in entry.observed_values]
+    if entry.format is not None:
+        lines += ["", entry.format.markdown()]
     if entry.related:
         shown = [f"`{k}`" for k in entry.related]
         lines += ["", "**Related:** " + ", ".join(shown)]
@@ -52,9 +59,21 @@ def key_markdown(entry: Entry, catalog: Optional[Catalog] = None) -> str:
 def value_markdown(entry: Entry, value: str) -> Optional[str]:
     allowed = entry.allowed(value)
     if allowed is None:
-        return None
+        return format_markdown(entry, value)
     text = f"`{value}`: {allowed.meaning}" if allowed.meaning else f"`{value}`"
     return f"{text}\n\nA value of `{entry.key}` ({entry.title})."
+
+
+def format_markdown(entry: Entry, value: str) -> Optional[str]:
+    """The expected shape of a value of entry, for a hover on the value."""
+    fmt = entry.format
+    if fmt is None:
+        return None
+    return f"{_a(fmt.item).capitalize()} for `{entry.key}`.\n\n{fmt.markdown()}"
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[0].lower() in "aeiou" else "a ") + noun
 
 
 def unknown_key_markdown(key: str, suggestions: List[str]) -> str:

@@ -114,7 +114,9 @@ def sandbox_dependent(ctx) -> Iterator[Finding]:
     state = "is false" if sandbox is not None else "is not in this file"
     for ent in ctx.doc.entitlements:
         entry = ctx.catalog.get(ent.key)
-        if entry is None or not sandbox_only(entry) or ent.is_false:
+        # an unknown temporary-exception.* key (a typo) is still a sandbox exception
+        typo = entry is None and ent.key.startswith(TEMPORARY_EXCEPTION)
+        if not typo and (entry is None or not sandbox_only(entry)) or ent.is_false:
             continue
         yield at_key(ent, f"{ent.key} has no effect: {APP_SANDBOX} {state}", (), [UNNECESSARY])
 

@@ -10,6 +10,7 @@ from ent_ls.analysis.edits import escape, indent_of, newline_of, replace_key
 from ent_ls.analysis.engine import DEPRECATED, Edit, Finding, Fix, rule
 from ent_ls.analysis.rules.common import at_key, string_nodes
 from ent_ls.catalog import Entry
+from ent_ls.infoplist import is_info_plist_key
 from ent_ls.syntax import PArray, PNode, PScalar, PUnknown
 
 # $(VAR), ${VAR}, $(VAR:rfc1034identifier), Jinja/cookiecutter {{ }} {% %}
@@ -48,7 +49,10 @@ not an error anywhere: the app simply does not get the capability, or keeps
 an exception you thought you had removed. ent-ls knows every key Apple
 documents and suggests the closest one. Keys your team uses on purpose can be
 declared with `extend-keys` in the configuration; Apple's private keys are
-reported by `private-entitlement` instead.""",
+reported by `private-entitlement` instead. Keys that belong in Info.plist
+(`NS*UsageDescription`, `UIBackgroundModes`, `CFBundle*`,
+`NSUbiquitousContainers`, ...; the list is `schema/info-plist-keys.json`)
+are named as such: in an entitlements file they do nothing.""",
     example="""
 <key>com.apple.security.cs.allow-jit </key>
 <true/>""",
@@ -60,6 +64,9 @@ def unknown_key(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
         key = ent.key
         if key in ctx.catalog or ctx.catalog.is_internal(key) or has_placeholder(key):
+            continue
+        if is_info_plist_key(key):
+            yield at_key(ent, f"{key} is an Info.plist key; it has no effect here: move it to Info.plist")
             continue
         suggestions = ctx.catalog.suggest(key)
         fixes = [
@@ -112,6 +119,8 @@ def _value_type_finding(ctx, entry: Entry, node: PNode, where: str) -> Optional[
         return None  # Xcode substitutes build settings; leave them be
     if typ == "array-of-strings" and tag == "string" and entry.key.startswith(TEMPORARY_EXCEPTION):
         return None  # temporary exceptions take a single string too
+    if any(tag in TYPE_ELEMENTS.get(a, ()) for a in entry.accepts):
+        return None  # another form Apple's page or Apple's own files use
     fixes = _type_fixes(ctx, entry, node)
     return Finding(
         node.start, node.end,
@@ -221,7 +230,10 @@ def unknown_value(ctx) -> Iterator[Finding]:
 Deprecated entitlements still work on older systems but are ignored or
 rejected on newer ones, and App Store Connect may warn about them. Where
 Apple names a replacement, the fix switches to it; check the replacement's
-minimum OS version against your deployment target first.""",
+minimum OS version against your deployment target first (the message says
+when the replacement is newer than the key). A deprecated key kept beside
+its successor for older systems, such as `playable-content` next to
+`carplay-audio` for iOS 13, is not reported (the catalog's `kept_with`).""",
     example="""
 <key>com.apple.vm.hypervisor</key>
 <true/>""",
@@ -232,18 +244,34 @@ minimum OS version against your deployment target first.""",
 def deprecated_key(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
         entry = ctx.catalog.get(ent.key)
-        if entry is None or not entry.deprecated:
-            continue
+        if entry is None or not entry.deprecated or any(ctx.doc.get(k) is not None for k in entry.kept_with):
+            continue  # kept_with: the pair that still supports older systems
         fixes = []
         message = f"{ent.key} is deprecated"
         if entry.replaced_by:
-            message += f": use {entry.replaced_by}"
+            message += f": use {entry.replaced_by}" + _newer(ctx, entry)
             if ctx.doc.get(entry.replaced_by) is None:
                 fixes.append(Fix(f"Replace with {entry.replaced_by}", [replace_key(ent.item, entry.replaced_by)],
                                  safe=False, preferred=True))
             else:
                 message += ", which this file already has"
         yield at_key(ent, message, fixes, [DEPRECATED])
+
+
+def _newer(ctx, entry: Entry) -> str:
+    """' (from 26.4; ...)' when the replacement arrived after the key."""
+    new = ctx.catalog.get(entry.replaced_by)
+    if new is None:
+        return ""
+    since = {(v or {}).get("introduced") for v in new.platforms.values()} - {None}
+    old = {(v or {}).get("introduced") for v in entry.platforms.values()} - {None}
+    if len(since) == 1 and old and _version(min(since, key=_version)) > _version(max(old, key=_version)):
+        return f" (from {since.pop()}; earlier targets still need this key)"
+    return ""
+
+
+def _version(text: str) -> tuple:
+    return tuple(int(p) for p in text.split("."))
 
 
 @rule(
@@ -256,7 +284,9 @@ another platform does nothing. The platform comes from `--platform`, the
 `platform` setting, or the file's path (`macos/Runner/...`,
 `App-iOS.entitlements`); when none says, this rule is silent. When the
 platform is only inferred from an iOS path, macOS keys are accepted, because
-the same file often signs the app's Mac Catalyst build.""",
+the same file often signs the app's Mac Catalyst build. Where Apple's
+capability lists offer a key on a platform its key page leaves out (App
+Groups on visionOS), the lists win: the catalog's `capability_platforms`.""",
     example="""
 <!-- in macos/Runner/Release.entitlements -->
 <key>aps-environment</key>
@@ -274,8 +304,8 @@ def platform_mismatch(ctx) -> Iterator[Finding]:
     how = "going by the file's path" if inferred else "set in the settings"
     for ent in ctx.doc.entitlements:
         entry = ctx.catalog.get(ent.key)
-        if entry is None or entry.available_on(platform):
-            continue
+        if entry is None or entry.listed_on(platform):
+            continue  # listed_on: Apple's capability lists win over the key page
         if inferred and platform in ("iOS", "iPadOS") and entry.available_on("Mac Catalyst"):
             continue  # an iOS folder's file often also signs the Mac Catalyst build
         where = ", ".join(entry.platforms) or "no platform"

@@ -17,6 +17,8 @@ LIBRARY_VALIDATION = "com.apple.security.cs.disable-library-validation"
 DEBUGGER = "com.apple.security.cs.debugger"
 # Each includes the one before it.
 CASCADE = (ALLOW_JIT, UNSIGNED, PAGE_PROTECTION)
+# (narrower, broader) pairs whose inclusion Apple's key pages state.
+APPLE_STATED = {(UNSIGNED, PAGE_PROTECTION)}
 
 
 def switch_to_jit(ctx, ent: Entitlement) -> List[Fix]:
@@ -83,9 +85,9 @@ def unsigned_executable_memory(ctx) -> Iterator[Finding]:
 Hardened Runtime exception: it turns off code-signing enforcement for the
 process's executable pages altogether, so signed code can be modified in
 memory and unsigned code can run. It includes everything that
-`allow-unsigned-executable-memory` and `allow-jit` allow. Apps that need to
-generate code should use `com.apple.security.cs.allow-jit` with `MAP_JIT`.
-On Apple silicon it behaves like `allow-unsigned-executable-memory`.""",
+`allow-unsigned-executable-memory` allows (Apple's page says so) but not
+what `disable-library-validation` allows. Apps that need to generate code
+should use `com.apple.security.cs.allow-jit` with `MAP_JIT`.""",
     example="""
 <key>com.apple.security.cs.disable-executable-page-protection</key>
 <true/>""",
@@ -113,7 +115,14 @@ The three memory exceptions nest: `allow-jit` is included in
 `disable-executable-page-protection`. When several are true, only the
 broadest has any effect and the others are noise that hides what the app
 really asks for. Remove the narrower ones (or, better, narrow the broad one
-down to `allow-jit`).""",
+down to `allow-jit`).
+
+The fix is safe only where Apple states the inclusion:
+`disable-executable-page-protection` covers
+`allow-unsigned-executable-memory`. That `allow-unsigned-executable-memory`
+also covers `allow-jit` rests on a developer-forum answer, not on a key
+page, and JIT engines (V8, Electron, emulators) often carry both, so
+removing `allow-jit` is offered as an unsafe fix.""",
     example="""
 <key>com.apple.security.cs.allow-jit</key>
 <true/>
@@ -133,7 +142,8 @@ def redundant_exception(ctx) -> Iterator[Finding]:
             yield at_key(
                 ent,
                 f"{key.rsplit('.', 1)[-1]} has no effect: {broadest.rsplit('.', 1)[-1]} in this file already allows it",
-                [Fix(f"Remove the redundant {key}", [remove_item(ctx.text, ent.item)], safe=True, preferred=True)],
+                [Fix(f"Remove the redundant {key}", [remove_item(ctx.text, ent.item)],
+                     safe=(key, broadest) in APPLE_STATED, preferred=True)],
                 [UNNECESSARY],
             )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+import re
+from typing import Iterator, Optional
 
 from ent_ls.analysis.edits import remove_item
-from ent_ls.analysis.engine import UNNECESSARY, Finding, Fix, rule
+from ent_ls.analysis.engine import UNNECESSARY, Edit, Finding, Fix, rule
 from ent_ls.syntax import PDict, PUnknown, to_python
+from ent_ls.syntax.xml import DOCTYPE
 
 
 @rule(
@@ -74,6 +76,81 @@ def plist_structure(ctx) -> Iterator[Finding]:
     if root is not None and not isinstance(root, (PDict, PUnknown)):
         yield Finding(root.start, root.elem.start_tag.end,
                       f"the top-level value is <{root.tag}>: entitlements are a <dict> of keys")
+
+
+STANDARD_DOCTYPE = ('<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" '
+                    '"http://www.apple.com/DTDs/PropertyList-1.0.dtd">')
+_LITERAL = r"(?:\"([^\"]*)\"|'([^']*)')"
+_DOCTYPE = re.compile(r"<!DOCTYPE\s+\S+\s+(?:PUBLIC\s+" + _LITERAL + r"(?:\s+" + _LITERAL + r")?|SYSTEM\s+"
+                      + _LITERAL + r")\s*(\[|>)")
+_PUBID = re.compile(r"[ \r\na-zA-Z0-9\-'()+,./:=?;!*#@$_%]*\Z")
+_SYSTEM_ID = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$|^[^\s:]+\.dtd$")
+
+
+@rule(
+    "doctype", "warning", "The DOCTYPE's public or system identifier is broken.",
+    doc="""
+Apple's tools write one DOCTYPE, naming Apple's public identifier and the
+DTD's web address. Files edited by hand or pasted from a web page sometimes
+carry a broken one: `...` or an ellipsis character where the address
+belongs, typographic quotes, or a public identifier without the system
+identifier that XML requires after it. CoreFoundation's property-list
+parser, which `codesign` and Xcode use, skips over the DOCTYPE without
+reading it, so Apple's tools accept such a file and this is a warning, not
+an error. Python's `plistlib` and other strict XML readers (build scripts,
+CI checks, other linters) reject a public identifier with characters XML
+does not allow there, or one with no system identifier; a system
+identifier that is not an address is accepted by them but points nowhere.
+The fix writes Apple's standard DOCTYPE.""",
+    example="""
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "…">
+<plist version="1.0">
+<dict>
+    <key>com.apple.security.app-sandbox</key>
+    <true/>
+</dict>
+</plist>""",
+    fixed="""
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+    <key>com.apple.security.app-sandbox</key>
+    <true/>
+</dict>
+</plist>""",
+)
+def doctype(ctx) -> Iterator[Finding]:
+    for tok in ctx.doc.plist.xml.tokens:
+        if tok.kind != DOCTYPE:
+            continue
+        raw = ctx.text[tok.start:tok.end]
+        problem = _doctype_problem(raw)
+        if problem is None:
+            continue
+        fixes = []
+        if "[" not in raw and raw.endswith(">"):
+            fixes.append(Fix("Write Apple's standard DOCTYPE", [Edit(tok.start, tok.end, STANDARD_DOCTYPE)],
+                             safe=True, preferred=True))
+        yield Finding(tok.start, tok.end, problem + ": write Apple's standard DOCTYPE", fixes)
+
+
+def _doctype_problem(raw: str) -> Optional[str]:
+    m = _DOCTYPE.match(raw)
+    if m is None:
+        if re.match(r"<!DOCTYPE\s+\S+\s*(\[|>)", raw):
+            return None  # no external identifier at all: nothing to be wrong
+        return "the DOCTYPE's identifiers are not quoted as XML requires"
+    public = m.group(1) if m.group(1) is not None else m.group(2)
+    system = next((g for g in m.groups()[2:6] if g is not None), None)
+    if public is not None and not _PUBID.match(public):
+        return f"the DOCTYPE's public identifier {public!r} has characters XML does not allow there"
+    if public is not None and system is None:
+        return "the DOCTYPE names a public identifier but no system identifier"
+    if system is not None and not _SYSTEM_ID.match(system):
+        return f"the DOCTYPE's system identifier {system!r} is not the DTD's address"
+    return None
 
 
 @rule(

@@ -23,6 +23,7 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SERVICE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):(?!//)(.*)$", re.S)
 _HOST = re.compile(r"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]+)?$")
 _MODES = ("developer", "managed", "developer+managed")
+_SURROGATE = re.compile("[\udc80-\udcff]")
 _TEAM_PLACEHOLDER = re.compile(r"\$\((AppIdentifierPrefix|TeamIdentifierPrefix)\)")
 
 
@@ -114,6 +115,8 @@ def value_format(ctx) -> Iterator[Finding]:
             finding = _item(ctx, fmt, node)
             if finding is not None:
                 finding.severity = fmt.severity
+                if _SURROGATE.search(node.text):
+                    finding.fixes = []  # undecodable bytes: xml-syntax comes first, no rewrite of them
                 yield finding
 
 
@@ -237,6 +240,8 @@ def _dictionaries(key: str, fmt, value) -> Iterator[Finding]:
             if want is None or sub.value.tag in TYPE_ELEMENTS[want] or not sub.value.tag:
                 continue
             node = sub.value
+            if isinstance(node, PScalar) and node.tag == "string" and has_placeholder(node.text):
+                continue
             fixes = []
             raw = node.text.strip() if isinstance(node, PScalar) else ""
             if want == "integer" and node.tag == "string" and re.match(r"^(0[xX][0-9A-Fa-f]+|[0-9]+)$", raw):
@@ -300,7 +305,7 @@ def key_combination(ctx) -> Iterator[Finding]:
         if any(n in ("CloudKit", "CloudDocuments") or has_placeholder(n) for n in names):
             yield at_key(services, f"{ICLOUD_SERVICES} lists services but no container: "
                          f"add {CONTAINER_KEYS[0]}")
-    elif services is None and apple_own_file(ctx) is False:
+    elif services is None and not apple_own_file(ctx):
         # Xcode writes an empty container list for key-value storage alone, and
         # ubiquity-container-identifiers alone is the older iCloud Documents setup
         listed = doc.get(CONTAINER_KEYS[0])
