@@ -84,7 +84,22 @@ signing, so it is reported in files for release builds and accepted in
 debug files (the `debug-files` setting, as for `get-task-allow`). The
 severity is an error where Apple says the system rejects other values
 (`app-migration.data-container-access` holds exactly one bundle ID;
-`wifi-aware` needs at least one role), a warning elsewhere.""",
+`wifi-aware` needs at least one role), a warning elsewhere.
+
+More examples, each value as written and what the fix makes of it:
+
+| key | value | reported | fix |
+| --- | --- | --- | --- |
+| `com.apple.developer.associated-domains` | `https://example.com/app` | no service | unsafe: `applinks:example.com` |
+| `com.apple.developer.associated-domains` | `applinks:https://example.com/app` | scheme and path | safe: `applinks:example.com` |
+| `keychain-access-groups` | `com.example.shared` | no team prefix | safe: `$(AppIdentifierPrefix)com.example.shared` |
+| `com.apple.developer.icloud-container-identifiers` | `com.example.notes` | no `iCloud.` | safe: `iCloud.com.example.notes` |
+| `com.apple.developer.in-app-payments` | `com.example.store` | no `merchant.` | unsafe: `merchant.com.example.store` |
+| `com.apple.developer.team-identifier` | `org.example` | not a Team ID | none |
+| `...files.home-relative-path.read-only` | `~/Library/Caches/X/` | leading `~` | safe: `/Library/Caches/X/` |
+| `com.apple.developer.driverkit.transport.usb` | `idVendor` as `<string>0x05AC</string>` | wrong type | safe: `<integer>1452</integer>` |
+
+Hovering over a value shows the format the catalog records for its key.""",
     example="""
 <key>com.apple.security.application-groups</key>
 <array>
