@@ -31,27 +31,26 @@ CASES = [
      "'MyGroup' is not an app group identifier: app groups start with 'group.' (or your Team ID on macOS)",
      "Add 'group.'", True, "group.MyGroup", ["$(TeamIdentifierPrefix)com.example.shared"]),
     ("com.apple.developer.icloud-container-identifiers", ["iCloud.com.example.notes"], ["com.example.notes"],
-     "'com.example.notes' is not an iCloud container identifier: iCloud containers start with 'iCloud.' "
+     "'com.example.notes' is not an iCloud container ID: container IDs start with 'iCloud.' "
      "and a reverse-DNS name", "Add 'iCloud.'", True, "iCloud.com.example.notes", ["iCloud.$(CFBundleIdentifier)"]),
     ("com.apple.developer.icloud-container-development-container-identifiers", ["iCloud.com.example.notes"],
      ["com.example.notes"],
-     "'com.example.notes' is not an iCloud container identifier: iCloud containers start with 'iCloud.' "
+     "'com.example.notes' is not an iCloud container ID: container IDs start with 'iCloud.' "
      "and a reverse-DNS name", "Add 'iCloud.'", True, "iCloud.com.example.notes", ["$(ICLOUD_CONTAINER)"]),
     ("com.apple.developer.ubiquity-container-identifiers", ["iCloud.com.example.notes"], ["com.example.notes"],
-     "'com.example.notes' is not an iCloud container identifier: iCloud containers start with 'iCloud.' "
-     "(older projects use the Team ID prefix)", "Add 'iCloud.'", False, "iCloud.com.example.notes",
+     "'com.example.notes' is not an iCloud container ID: container IDs start with 'iCloud.' "
+     "(older ones with the Team ID)", "Add 'iCloud.'", False, "iCloud.com.example.notes",
      ["$(TeamIdentifierPrefix)com.example.notes"]),
     ("com.apple.developer.associated-domains", ["applinks:www.example.com", "webcredentials:*.example.com"],
      ["applinks:https://www.example.com/app/"],
-     "'applinks:https://www.example.com/app/' is not an associated domain: write applinks:www.example.com, "
-     "with no scheme or path", "Write applinks:www.example.com", True, "applinks:www.example.com",
+     "'applinks:https://www.example.com/app/' has a scheme or path: write applinks:www.example.com", "Write applinks:www.example.com", True, "applinks:www.example.com",
      ["applinks:$(ASSOCIATED_DOMAIN)"]),
     ("keychain-access-groups", [T + "com.example.shared", "com.apple.token"], ["com.example.shared"],
-     "'com.example.shared' is not a keychain access group: keychain groups start with $(AppIdentifierPrefix) "
+     "'com.example.shared' is not a keychain group: groups start with $(AppIdentifierPrefix) "
      "or your Team ID and a dot", "Add '$(AppIdentifierPrefix)'", True, "$(AppIdentifierPrefix)com.example.shared",
      ["$(AppIdentifierPrefix)com.example.shared"]),
     ("com.apple.developer.ubiquity-kvstore-identifier", T + "com.example.notes", "com.example.notes",
-     "'com.example.notes' is not a key-value store identifier: it starts with $(TeamIdentifierPrefix) "
+     "'com.example.notes' is not a key-value store ID: it starts with $(TeamIdentifierPrefix) "
      "or your Team ID and a dot", "Add '$(TeamIdentifierPrefix)'", True, "$(TeamIdentifierPrefix)com.example.notes",
      "$(TeamIdentifierPrefix)$(CFBundleIdentifier)"),
     ("com.apple.developer.in-app-payments", ["merchant.com.example.store"], ["com.example.store"],
@@ -68,26 +67,26 @@ CASES = [
      "'com.example app' is not a bundle ID: the one item is the containing app's bundle ID",
      None, None, None, ["$(PRODUCT_BUNDLE_IDENTIFIER)"]),
     ("com.apple.developer.memory.transfer_send", "com.example.browser", "com.example/browser",
-     "'com.example/browser' is not a bundle ID: the value is your browser app's bundle ID "
+     "'com.example/browser' is not a bundle ID: use your browser app's bundle ID "
      "(letters, digits, '-' and '.')", None, None, None, "$(PRODUCT_BUNDLE_IDENTIFIER)"),
     ("com.apple.developer.memory.transfer_accept", "com.example.browser", "browser",
-     "'browser' is not a bundle ID: the value is your browser app's bundle ID (letters, digits, '-' and '.')",
+     "'browser' is not a bundle ID: use your browser app's bundle ID (letters, digits, '-' and '.')",
      None, None, None, "$(BROWSER_BUNDLE_ID)"),
     ("application-identifier", T + "com.example.app", "com.example.app",
-     "'com.example.app' is not an application identifier: it is your Team ID, a dot and the bundle ID",
+     "'com.example.app' is not an app identifier: write your Team ID, a dot and the bundle ID",
      None, None, None, "$(AppIdentifierPrefix)$(CFBundleIdentifier)"),
     ("com.apple.application-identifier", T + "com.example.mac", "example",
-     "'example' is not an application identifier: it is your Team ID, a dot and the bundle ID",
+     "'example' is not an app identifier: write your Team ID, a dot and the bundle ID",
      None, None, None, "${TEAM_ID}.${BUNDLE_ID}"),
     ("com.apple.developer.team-identifier", "ABCDE12345", "org.example",
      "'org.example' is not a Team ID: a Team ID is 10 capital letters and digits", None, None, None,
      "$(DEVELOPMENT_TEAM)"),
     ("com.apple.developer.parent-application-identifiers", [T + "com.example.app"], ["com.example.app"],
-     "'com.example.app' is not an application identifier: each item is $(AppIdentifierPrefix) and a bundle ID",
+     "'com.example.app' is not an app identifier: write $(AppIdentifierPrefix) and a bundle ID",
      "Add '$(AppIdentifierPrefix)'", True, "$(AppIdentifierPrefix)com.example.app",
      ["$(AppIdentifierPrefix)com.example.app"]),
     ("com.apple.developer.associated-appclip-app-identifiers", [T + "com.example.app.Clip"], ["com.example.app.Clip"],
-     "'com.example.app.Clip' is not an application identifier: each item is $(AppIdentifierPrefix) and a bundle ID",
+     "'com.example.app.Clip' is not an app identifier: write $(AppIdentifierPrefix) and a bundle ID",
      "Add '$(AppIdentifierPrefix)'", True, "$(AppIdentifierPrefix)com.example.app.Clip",
      ["$(AppIdentifierPrefix)$(PARENT_BUNDLE_ID).Clip"]),
     ("com.apple.developer.nfc.hce.iso7816.select-identifier-prefixes", ["A000000003", "F0010203040506"], ["A0000"],
@@ -188,8 +187,8 @@ def test_associated_domain_forms():
     assert one("example.com") == [("'example.com' names no service: write applinks:example.com or "
                                    "webcredentials:…", [("Use applinks:example.com", False),
                                                         ("Use webcredentials:example.com", False)])]
-    assert one("AppLinks:example.com") == [("'AppLinks' is not an associated-domain service: use applinks, "
-                                            "webcredentials, activitycontinuation, appclips",
+    assert one("AppLinks:example.com") == [("'AppLinks' is not a service: use applinks, "
+                                            "webcredentials, activitycontinuation or appclips",
                                             [("Use applinks:", True)])]
     assert one("applink:example.com")[0][1] == [("Use applinks:", False)]
     assert one("applinks:example.com?mode=dev") == [("'?mode=dev' is not a mode: use ?mode=developer, "

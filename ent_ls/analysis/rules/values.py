@@ -202,8 +202,8 @@ def _domain(ctx, fmt, node: PScalar) -> Optional[Finding]:
             difflib.get_close_matches(service.lower(), fmt.services, n=1, cutoff=0.6)
         fixes = [Fix(f"Use {c}:", [_replace(node, f"{c}:{text[len(service) + 1:]}")],
                      safe=c == service.lower(), preferred=True) for c in close]
-        return Finding(start, end, f"{service!r} is not an associated-domain service: use "
-                       + ", ".join(fmt.services), fixes)
+        return Finding(start, end, f"{service!r} is not a service: use " + ", ".join(fmt.services[:-1])
+                       + f" or {fmt.services[-1]}", fixes)
     canonical = f"{service}:{host}{tail}"
     if not _HOST.match(host):
         return Finding(start, end, f"{_shown(host)} is not a host name: write {service}:example.com "
@@ -212,8 +212,8 @@ def _domain(ctx, fmt, node: PScalar) -> Optional[Finding]:
         return Finding(start, end, f"{_shown('?' + query)} is not a mode: use ?mode=developer, "
                        "?mode=managed or ?mode=developer+managed")
     if canonical != value:
-        return Finding(start, end, f"{_shown(value)} is not {_a(fmt.item)}: write {_shown(canonical)[1:-1]}, "
-                       "with no scheme or path", [Fix(f"Write {canonical}", [_replace(node, canonical)],
+        return Finding(start, end, f"{_shown(value)} has a scheme or path: write {_shown(canonical)[1:-1]}",
+                       [Fix(f"Write {canonical}", [_replace(node, canonical)],
                                                       safe=True, preferred=True)])
     if mode in ("developer", "developer+managed") and not ctx.settings.is_debug_file(ctx.doc.path):
         plain = f"{service}:{host}" + ("?mode=managed" if mode == "developer+managed" else "")
