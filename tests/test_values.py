@@ -31,14 +31,14 @@ CASES = [
      "'MyGroup' is not an app group identifier: app groups start with 'group.' (or your Team ID on macOS)",
      "Add 'group.'", True, "group.MyGroup", ["$(TeamIdentifierPrefix)com.example.shared"]),
     ("com.apple.developer.icloud-container-identifiers", ["iCloud.com.example.notes"], ["com.example.notes"],
-     "'com.example.notes' is not an iCloud container ID: container IDs start with 'iCloud.' "
+     "'com.example.notes' is not an iCloud container ID: IDs start with 'iCloud.' "
      "and a reverse-DNS name", "Add 'iCloud.'", True, "iCloud.com.example.notes", ["iCloud.$(CFBundleIdentifier)"]),
     ("com.apple.developer.icloud-container-development-container-identifiers", ["iCloud.com.example.notes"],
      ["com.example.notes"],
-     "'com.example.notes' is not an iCloud container ID: container IDs start with 'iCloud.' "
+     "'com.example.notes' is not an iCloud container ID: IDs start with 'iCloud.' "
      "and a reverse-DNS name", "Add 'iCloud.'", True, "iCloud.com.example.notes", ["$(ICLOUD_CONTAINER)"]),
     ("com.apple.developer.ubiquity-container-identifiers", ["iCloud.com.example.notes"], ["com.example.notes"],
-     "'com.example.notes' is not an iCloud container ID: container IDs start with 'iCloud.' "
+     "'com.example.notes' is not an iCloud container ID: IDs start with 'iCloud.' "
      "(older ones with the Team ID)", "Add 'iCloud.'", False, "iCloud.com.example.notes",
      ["$(TeamIdentifierPrefix)com.example.notes"]),
     ("com.apple.developer.associated-domains", ["applinks:www.example.com", "webcredentials:*.example.com"],
@@ -46,31 +46,29 @@ CASES = [
      "'applinks:https://www.example.com/app/' has a scheme or path: write applinks:www.example.com", "Write applinks:www.example.com", True, "applinks:www.example.com",
      ["applinks:$(ASSOCIATED_DOMAIN)"]),
     ("keychain-access-groups", [T + "com.example.shared", "com.apple.token"], ["com.example.shared"],
-     "'com.example.shared' is not a keychain group: groups start with $(AppIdentifierPrefix) "
-     "or your Team ID and a dot", "Add '$(AppIdentifierPrefix)'", True, "$(AppIdentifierPrefix)com.example.shared",
+     "'com.example.shared' is not a keychain group: start it with $(AppIdentifierPrefix) "
+     "or your Team ID", "Add '$(AppIdentifierPrefix)'", True, "$(AppIdentifierPrefix)com.example.shared",
      ["$(AppIdentifierPrefix)com.example.shared"]),
     ("com.apple.developer.ubiquity-kvstore-identifier", T + "com.example.notes", "com.example.notes",
-     "'com.example.notes' is not a key-value store ID: it starts with $(TeamIdentifierPrefix) "
-     "or your Team ID and a dot", "Add '$(TeamIdentifierPrefix)'", True, "$(TeamIdentifierPrefix)com.example.notes",
+     "'com.example.notes' is not a key-value store ID: start it with $(TeamIdentifierPrefix) "
+     "or your Team ID", "Add '$(TeamIdentifierPrefix)'", True, "$(TeamIdentifierPrefix)com.example.notes",
      "$(TeamIdentifierPrefix)$(CFBundleIdentifier)"),
     ("com.apple.developer.in-app-payments", ["merchant.com.example.store"], ["com.example.store"],
      "'com.example.store' is not a merchant identifier: merchant IDs start with 'merchant.'",
      "Add 'merchant.'", False, "merchant.com.example.store", ["$(MERCHANT_ID)"]),
     ("com.apple.developer.pass-type-identifiers", ["pass.com.example.ticket", T + "*"], ["com.example.ticket"],
-     "'com.example.ticket' is not a pass type identifier: pass type IDs start with 'pass.' "
-     "(or are $(TeamIdentifierPrefix)*)", "Add 'pass.'", False, "pass.com.example.ticket",
+     "'com.example.ticket' is not a pass type ID: IDs start with 'pass.', or use $(TeamIdentifierPrefix)*", "Add 'pass.'", False, "pass.com.example.ticket",
      ["$(TeamIdentifierPrefix)*"]),
     ("com.apple.developer.media-device-extension", ["media-device-protocol.examplecast"], ["examplecast"],
-     "'examplecast' is not a media sharing protocol identifier: protocol IDs start with 'media-device-protocol.'",
+     "'examplecast' is not a media protocol ID: IDs start with 'media-device-protocol.'",
      "Add 'media-device-protocol.'", False, "media-device-protocol.examplecast", ["$(PROTOCOL_ID)"]),
     ("com.apple.developer.app-migration.data-container-access", ["com.example.app"], ["com.example app"],
      "'com.example app' is not a bundle ID: the one item is the containing app's bundle ID",
      None, None, None, ["$(PRODUCT_BUNDLE_IDENTIFIER)"]),
     ("com.apple.developer.memory.transfer_send", "com.example.browser", "com.example/browser",
-     "'com.example/browser' is not a bundle ID: use your browser app's bundle ID "
-     "(letters, digits, '-' and '.')", None, None, None, "$(PRODUCT_BUNDLE_IDENTIFIER)"),
+     "'com.example/browser' is not a bundle ID: use your browser app's bundle ID", None, None, None, "$(PRODUCT_BUNDLE_IDENTIFIER)"),
     ("com.apple.developer.memory.transfer_accept", "com.example.browser", "browser",
-     "'browser' is not a bundle ID: use your browser app's bundle ID (letters, digits, '-' and '.')",
+     "'browser' is not a bundle ID: use your browser app's bundle ID",
      None, None, None, "$(BROWSER_BUNDLE_ID)"),
     ("application-identifier", T + "com.example.app", "com.example.app",
      "'com.example.app' is not an app identifier: write your Team ID, a dot and the bundle ID",
