@@ -93,8 +93,14 @@ class SignedView:
                 pass
         return EMPTY_PLIST
 
+    @property
+    def value(self) -> Any:
+        """The entitlements as the system reads them (XML, else DER)."""
+        return self.xml_value if self.xml_value is not None else self.der_value
+
     def _key(self) -> tuple:
-        return (self.xml_raw, self.der_raw, self.hardened_runtime, self.signed, self.adhoc, self.team_id)
+        # A slice without the DER copy still grants the same: compare values.
+        return (self.value, self.hardened_runtime, self.signed, self.adhoc, self.team_id)
 
 
 def views(code: Code) -> List[SignedView]:

@@ -172,7 +172,7 @@ def signed_slices_differ(ctx) -> Iterator[Finding]:
     mine = "+".join(view.arches)
     for other in view.others:
         what = []
-        if (view.xml_raw, view.der_raw) != (other.xml_raw, other.der_raw):
+        if view.value != other.value:
             what.append("entitlements")
         if view.hardened_runtime != other.hardened_runtime:
             what.append("Hardened Runtime")
