@@ -42,7 +42,7 @@ hold. ent-ls reads no further than the damage, so what it would have found
 there is not checked. Archives that would expand out of all proportion (zip
 bombs) or name paths outside themselves are refused outright. Rebuild or
 re-sign the product, or download it again.""",
-    example="", fixed="",
+    scope="signed",
 )
 def signed_unreadable(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -61,7 +61,7 @@ a command-line tool needs at least an ad hoc signature. It also carries no
 entitlements at all, so whatever the project's `.entitlements` file asks for
 did not make it into the build. Sign it with `codesign --sign` (Xcode does
 this for every target it builds).""",
-    example="", fixed="",
+    scope="signed",
 )
 def signed_unsigned(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -77,7 +77,7 @@ Apple silicon) seals the code but names nobody. The binary runs on the Mac
 that built it; Gatekeeper refuses it elsewhere, the notary service will not
 take it, and restricted entitlements are not honoured. Sign it with a
 Developer ID or distribution identity before shipping.""",
-    example="", fixed="",
+    scope="signed",
 )
 def signed_adhoc(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -94,7 +94,7 @@ this build is meant to ship, yet its entitlements let any process attach a
 debugger and read its memory. The notary service refuses such builds and the
 App Store does not accept them. Sign release builds with entitlements that
 leave `get-task-allow` out; Xcode adds it only to Debug builds.""",
-    example="", fixed="",
+    scope="signed",
 )
 def signed_get_task_allow(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -117,7 +117,7 @@ runtime`, "Hardened Runtime" in Xcode) there is nothing to make an exception
 to: the keys do nothing, and the notary service refuses the build for lack
 of the runtime. Sign with the Hardened Runtime, then keep only the
 exceptions the app needs.""",
-    example="", fixed="",
+    scope="signed",
 )
 def signed_missing_runtime(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -140,7 +140,7 @@ Since iOS 15 and macOS 12 the system reads the DER copy of the entitlements
 means the binary was edited or re-signed by a tool that updated only one;
 the app then has different rights depending on the OS version. Re-sign it
 with a current `codesign`.""",
-    example="", fixed="",
+    scope="signed",
 )
 def signed_der_mismatch(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -163,7 +163,7 @@ entitlements or signing options differ, the app has different rights on
 Intel and on Apple silicon, which is almost always a build mistake (two
 separately signed builds joined with `lipo`). Sign the universal binary as a
 whole, after joining the slices.""",
-    example="", fixed="",
+    scope="signed",
 )
 def signed_slices_differ(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -275,7 +275,7 @@ profile"). A profile grants a value exactly, with a trailing `*` wildcard
 profile first. App Sandbox and Hardened Runtime keys need no profile and are
 not compared. Enable the capability for the App ID in the developer account
 and download the profile again, or drop the entitlement.""",
-    example="", fixed="",
+    scope="profile",
 )
 def profile_not_granted(ctx) -> Iterator[Finding]:
     profile = _profile(ctx)
@@ -301,7 +301,7 @@ value the provisioning profile holds; a development profile with
 `production` (or the other way round) is refused at install or when
 registering for pushes. Use the value from the profile, which Xcode sets
 for you when it signs.""",
-    example="", fixed="",
+    scope="profile",
 )
 def profile_aps_environment(ctx) -> Iterator[Finding]:
     profile = _profile(ctx)
@@ -321,7 +321,7 @@ Only development profiles grant `get-task-allow`. With an ad hoc, App Store
 or enterprise profile, a build that asks to be debuggable does not install
 (iOS) or is refused at launch. Build the Release configuration for those
 profiles, or use a development profile for debugging.""",
-    example="", fixed="",
+    scope="profile",
 )
 def profile_get_task_allow(ctx) -> Iterator[Finding]:
     profile = _profile(ctx)
@@ -340,12 +340,13 @@ A profile is valid until its `ExpirationDate`. After that, apps signed with
 it no longer install, and on iOS installed ones stop launching. Renew or
 regenerate the profile in the developer account (or let Xcode manage it)
 and sign again.""",
-    example="", fixed="",
+    scope="profile",
 )
 def profile_expired(ctx) -> Iterator[Finding]:
     profile = _profile(ctx)
     if profile is not None and profile.expired():
-        yield _whole(f"{_name(profile).capitalize()} expired on {profile.expiration:%Y-%m-%d}; renew it and sign again")
+        name = _name(profile)
+        yield _whole(f"{name[:1].upper() + name[1:]} expired on {profile.expiration:%Y-%m-%d}; renew it and sign again")
 
 
 @rule(
@@ -355,7 +356,7 @@ A profile is made for one App ID: its `application-identifier` is the team
 prefix and a bundle identifier, or a wildcard such as `TEAMID.com.example.*`.
 An app whose `CFBundleIdentifier` it does not match cannot use the profile.
 Pick the profile made for this bundle identifier, or fix the identifier.""",
-    example="", fixed="",
+    scope="profile",
 )
 def profile_app_id(ctx) -> Iterator[Finding]:
     profile, view = _profile(ctx), _signed(ctx)
