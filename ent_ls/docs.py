@@ -10,7 +10,6 @@ from typing import List
 
 from ent_ls.analysis import Rule, all_rules
 
-
 SCOPES = {
     "signed": "**Applies to:** entitlements read out of signed code (`ent-ls check` on a binary, bundle or archive).",
     "profile": "**Applies to:** a provisioning profile given with `--profile`, or embedded in a bundle.",

@@ -114,19 +114,6 @@ def write_fat(dst: Path, sources, wide: bool = False, align: int = 14) -> list:
     return offsets
 
 
-def sparse_copy(src: Path, dst: Path) -> None:
-    """A full-size copy holding only the headers and the signature (the
-    rest is a hole): offsets stay real and lief still parses it."""
-    offset, size, sizeofcmds = lief_signature(src)
-    total = src.stat().st_size
-    with open(src, "rb") as fi, open(dst, "wb") as fo:
-        fo.write(fi.read(32 + sizeofcmds))
-        fi.seek(offset)
-        fo.seek(offset)
-        fo.write(fi.read(size))
-        fo.truncate(total)
-
-
 def adhoc_slice(src: Path) -> bytes:
     """The compact slice with the CodeDirectory's CS_ADHOC flag set."""
     def patch(sig: bytes) -> bytes:
@@ -188,12 +175,14 @@ def make_identity(folder: Path, cn: str = "Apple Development: Test (TEAM123456)"
 
 
 def sign_profile(folder: Path, content: bytes, name: str = "test.mobileprovision",
-                 identity: Optional[Tuple[Path, Path]] = None) -> Path:
-    """A provisioning profile: content signed by openssl cms -sign."""
+                 identity: Optional[Tuple[Path, Path]] = None, stream: bool = False) -> Path:
+    """A provisioning profile: content signed by openssl cms -sign (with
+    stream, in BER with indefinite lengths)."""
     key, cert = identity or make_identity(folder)
     src = folder / (name + ".plist")
     src.write_bytes(content)
     out = folder / name
     subprocess.run([openssl(), "cms", "-sign", "-binary", "-nodetach", "-outform", "DER", "-in", str(src),
-                    "-signer", str(cert), "-inkey", str(key), "-out", str(out)], check=True, capture_output=True)
+                    "-signer", str(cert), "-inkey", str(key), "-out", str(out)] + (["-stream"] if stream else []),
+                   check=True, capture_output=True)
     return out

@@ -61,6 +61,12 @@ def test_openssl_cms_is_read_as_asn1(tmp_path, dev_profile):
     assert profile.team_ids == ["TEAM123456"] and profile.app_id_prefixes == ["ABCDE12345"]
 
 
+def test_ber_with_indefinite_lengths(tmp_path):
+    path = sign_profile(tmp_path, profile_plist(DEV_GRANTS), stream=True)
+    assert path.read_bytes()[:2] == b"\x30\x80"  # what openssl -stream writes
+    assert parse_profile(path.read_bytes()).entitlements == DEV_GRANTS
+
+
 def test_binary_plist_content_is_fine_too(tmp_path):
     # The envelope is parsed, not searched for "<?xml": a binary plist inside works.
     data = plistlib.dumps(plistlib.loads(profile_plist(DEV_GRANTS)), fmt=plistlib.FMT_BINARY)

@@ -14,10 +14,19 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from signed_support import (
-    NODE_ARM64, NODE_KEYS, NODE_X64, adhoc_slice, compact_slice, lief_signature, need, replace_in_signature,
-    sparse_copy, unsigned_macho, without_runtime, write, write_fat,
+    NODE_ARM64,
+    NODE_KEYS,
+    NODE_X64,
+    adhoc_slice,
+    compact_slice,
+    lief_signature,
+    need,
+    replace_in_signature,
+    unsigned_macho,
+    without_runtime,
+    write,
+    write_fat,
 )
 
 from ent_ls.cli import main
