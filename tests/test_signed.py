@@ -240,7 +240,7 @@ def test_missing_hardened_runtime(tmp_path):
     path = write(tmp_path / "node", without_runtime(need(NODE_ARM64)))
     code, items = _findings(path)
     (item,) = [i for i in items if i["rule"] == "signed-missing-runtime"]
-    assert "lacks the Hardened Runtime" in item["message"] and item["severity"] == "warning"
+    assert "does nothing without the Hardened Runtime" in item["message"] and item["severity"] == "warning"
 
 
 def test_unsigned_and_adhoc_are_information(tmp_path):
@@ -393,3 +393,71 @@ def test_cli_command_in_a_subprocess():
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 1 and not proc.stderr
     assert proc.stdout.splitlines()[0].startswith(f"{NODE_X64}: error[signed-get-task-allow]")
+
+
+def test_sarif_and_github_name_the_binary_inside_the_bundle(tmp_path):
+    app = make_mac_app(tmp_path)
+    code, out, _ = run("check", "--format", "sarif", app)
+    results = json.loads(out)["runs"][0]["results"]
+    gta = next(r for r in results if r["ruleId"] == "signed-get-task-allow")
+    (loc,) = gta["locations"]
+    assert loc["physicalLocation"]["artifactLocation"]["uri"].endswith("MyApp.app")
+    module, member = loc["logicalLocations"]
+    assert module == {"name": "Contents/MacOS/MyApp", "kind": "module"}
+    assert member["fullyQualifiedName"] == "Contents/MacOS/MyApp/com.apple.security.get-task-allow"
+    unsigned = next(r for r in results if r["ruleId"] == "signed-unsigned")
+    assert [ll["kind"] for ll in unsigned["locations"][0]["logicalLocations"]] == ["module"]  # no key to name
+    code, out, _ = run("check", "--format", "github", app)
+    assert "::error file=" in out and "::[Contents/MacOS/MyApp] com.apple.security.get-task-allow is true" in out
+
+
+def test_show_refuses_what_is_not_signed_code(tmp_path):
+    ent = write(tmp_path / "App.entitlements", plistlib.dumps({}))
+    code, out, err = run("show", ent)
+    assert code == 2 and "is not signed code" in err and not out
+    code, out, err = run("show", tmp_path / "missing")
+    assert code == 2 and "no such file" in err
+
+
+def test_select_and_ignore_apply_to_signed_rules():
+    code, out, _ = run("check", "--select", "signed-get-task-allow", need(NODE_ARM64))
+    assert [line.split("[", 1)[1].split("]")[0] for line in out.splitlines() if "[" in line] == \
+        ["signed-get-task-allow"]
+    code, out, _ = run("check", "--ignore", "signed-get-task-allow", NODE_ARM64)
+    assert "signed-get-task-allow" not in out and "warning[get-task-allow]" in out
+
+
+def test_damaged_embedded_profile_is_reported(tmp_path):
+    app = tmp_path / "Tiny.app"
+    write(app / "Info.plist", _info("org.example.tiny", "Tiny"))
+    write(app / "Tiny", unsigned_macho())
+    write(app / "embedded.mobileprovision", b"\x30\x82\x10\x00\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02garbage")
+    code, items = _findings(app)
+    (item,) = [i for i in items if i["rule"] == "signed-unreadable"]
+    assert item["message"].startswith("Provisioning profile: embedded.mobileprovision: ")
+
+
+def test_random_damage_never_raises(tmp_path):
+    import random
+
+    from ent_ls.analysis import analyze
+    from ent_ls.document import Document
+
+    rng = random.Random(13)
+    base = compact_slice(need(NODE_ARM64))
+    sig_at = base.find(b"\xfa\xde\x0c\xc0")
+    for i in range(150):
+        data = bytearray(base)
+        if i % 3 == 0:
+            data = data[: rng.randrange(len(data))]
+        else:
+            for _ in range(rng.randrange(1, 20)):
+                where = rng.randrange(sig_at, len(data)) if i % 3 == 1 else rng.randrange(0, 4096)
+                data[where] = rng.randrange(256)
+        path = write(tmp_path / f"m{i}", bytes(data))
+        for code in read_target(str(path)).codes:
+            for view in views(code):
+                doc = Document(view.text(), str(path), binary=True)
+                doc.signed = view
+                diags = analyze(doc)
+                assert not [d for d in diags if "internal error" in d.message], (i, diags)

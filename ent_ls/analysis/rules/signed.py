@@ -104,7 +104,7 @@ def signed_get_task_allow(ctx) -> Iterator[Finding]:
         for ent in ctx.doc.by_key.get(key, ()):
             if ent.is_true:
                 who = (view.signer or "").split(":")[0]
-                yield at_key(ent, f"{key} is true in a build signed with {who}; notarization rejects it")
+                yield at_key(ent, f"{key} is true in a {who}-signed build; notarization rejects it")
 
 
 @rule(
@@ -127,8 +127,8 @@ def signed_missing_runtime(ctx) -> Iterator[Finding]:
         return
     exceptions = [e for e in ctx.doc.entitlements if e.key.startswith(RUNTIME_PREFIX) and e.is_true]
     if exceptions:
-        yield at_key(exceptions[0], f"{exceptions[0].key} does nothing: the signature lacks the Hardened Runtime "
-                                    "flag (codesign --options runtime)")
+        short = exceptions[0].key.rsplit(".", 1)[-1]
+        yield at_key(exceptions[0], f"{short} does nothing without the Hardened Runtime; sign with --options runtime")
 
 
 @rule(
