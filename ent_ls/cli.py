@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Lint .entitlements files (and entitlements*.plist) given as files or found under folders. "
         "Exit status: 0 clean, 1 a warning or error was found, 2 usage or I/O error."))
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                       help="files or folders to check, '-' for standard input (default: .)")
+                       help="files or folders to check, '-' for standard input (default: .); also signed "
+                       "binaries, bundles, .xcarchive, .ipa/.zip and provisioning profiles")
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                        help="output format (default: text)")
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")

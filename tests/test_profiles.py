@@ -202,3 +202,17 @@ def test_signer_of_a_profile_is_not_a_code_signature(tmp_path):
     identity = make_identity(tmp_path, "Apple Distribution: Example (TEAM123456)")
     data = sign_profile(tmp_path, b"hello", "x.p7", identity).read_bytes()
     assert signer_names(data)[0] == "Apple Distribution: Example (TEAM123456)"
+
+
+def test_embedded_provisionprofile_in_a_mac_bundle(tmp_path):
+    grants = {"com.apple.application-identifier": "ABCDE12345.node",
+              "com.apple.developer.team-identifier": "TEAM123456"}
+    profile = sign_profile(tmp_path, profile_plist(grants, devices=False), "mac.provisionprofile")
+    app = tmp_path / "node.app"  # no Info.plist: the executable is named after the bundle
+    write(app / "Contents/MacOS/node", compact_slice(need(NODE_ARM64)))
+    write(app / "Contents/embedded.provisionprofile", profile.read_bytes())
+    code, out, _ = run("check", app)
+    # No Info.plist: the bundle identifier is the signature's identifier, "node".
+    assert "profile-app-id" not in out
+    assert ("[Contents/MacOS/node]: error[profile-get-task-allow] requested com.apple.security.get-task-allow = "
+            "true, profile 'Example Dev' is distribution, not development") in out
