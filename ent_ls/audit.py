@@ -76,9 +76,8 @@ def check_target(path: str, settings, catalog, profile=None) -> list:
     if target.profile is not None:
         found.append((None, target.profile))
     for code in target.codes:
-        main = code.bundle_id is not None or code.inner == ""
         for view in views(code):
-            found.append((view, profile if (profile is not None and main) else code.profile))
+            found.append((view, profile if (profile is not None and code.main) else code.profile))
     results = []
     for view, prof in found:
         doc = Document(view.text() if view is not None else EMPTY_PLIST, path, binary=True)

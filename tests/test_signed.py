@@ -461,3 +461,14 @@ def test_random_damage_never_raises(tmp_path):
                 doc.signed = view
                 diags = analyze(doc)
                 assert not [d for d in diags if "internal error" in d.message], (i, diags)
+
+
+def test_bundles_nested_without_end_stop_with_a_message(tmp_path):
+    here = tmp_path / "Top.app"
+    for i in range(40):
+        write(here / "Contents/MacOS" / here.stem, unsigned_macho())
+        here = here / "Contents/Library/LoginItems" / f"L{i}.app"
+    target = read_target(str(tmp_path / "Top.app"))
+    assert len(target.codes) == 33 and "nested over 32 deep" in target.problems[0]
+    code, items = _findings(tmp_path / "Top.app")
+    assert code == 1 and items[0]["rule"] == "signed-unreadable"

@@ -42,7 +42,8 @@ class Code:
         self.inner = inner  # path inside the target, "" for the target itself
         self.macho: Optional[MachO] = None
         self.problems: List[str] = []  # could not be read at all
-        self.bundle_id: Optional[str] = None  # set on a bundle's main executable
+        self.main = inner == ""  # the target itself, or a bundle's main executable
+        self.bundle_id: Optional[str] = None  # CFBundleIdentifier, for a bundle's main executable
         self.profile: Optional[Profile] = None  # the bundle's embedded profile
         self.profile_problem: Optional[str] = None
 
@@ -206,6 +207,7 @@ def _walk_bundle(tree, bundle: str, depth: int, budget: List[int], name: str = "
     seen = set()
     if main is not None:
         code = _read_code(tree, main, main)
+        code.main = True
         code.bundle_id = info.get("CFBundleIdentifier") if isinstance(info.get("CFBundleIdentifier"), str) else None
         for name in PROFILE_NAMES:
             for rel in (name, "Contents/" + name):
@@ -232,6 +234,7 @@ def _nested(tree, folder: str, depth: int, budget: List[int]) -> Iterator[Code]:
     """The bundles anywhere under folder (not inside each other: those are
     found by walking the outer one)."""
     if depth > MAX_DEPTH:
+        budget[0] = -1  # reported as not read to the end
         return
     stack = [folder]
     while stack:
@@ -274,7 +277,8 @@ def _walk_tree(tree, target: Target, top_is_bundle: bool, name: str) -> None:
         if not codes:
             codes = list(_loose_code(tree, "", budget))
     if budget[0] < 0:
-        target.problems.append(f"stopped after {MAX_ENTRIES} entries; the rest was not read")
+        target.problems.append(f"stopped early (over {MAX_ENTRIES} entries, or bundles nested over "
+                               f"{MAX_DEPTH} deep); the rest was not read")
     target.codes.extend(codes)
     if not codes and not target.problems:
         target.problems.append(f"no Mach-O code found in {name}")
