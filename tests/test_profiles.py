@@ -134,6 +134,12 @@ def test_wildcards_arrays_and_xcode_variables(tmp_path, dev_profile):
     code, items = _check(tmp_path, dev_profile, bad)
     assert _messages(items, "profile-not-granted") == [
         "requested keychain-access-groups = [OTHERTEAM1.org.example.shared], the profile grants [ABCDE12345.*]"]
+    # com.apple.security.* keys need no profile, unless the profile lists them (App Groups).
+    groups = body.replace("group.org.example", "group.org.other") + \
+        "<key>com.apple.security.app-sandbox</key>\n<true/>\n"
+    code, items = _check(tmp_path, dev_profile, groups)
+    assert _messages(items, "profile-not-granted") == [
+        "requested com.apple.security.application-groups = [group.org.other], the profile grants [group.org.example]"]
 
 
 def test_aps_environment_and_get_task_allow(tmp_path):

@@ -272,8 +272,9 @@ install or launch ("...do not match those specified in your provisioning
 profile"). A profile grants a value exactly, with a trailing `*` wildcard
 (`TEAMID.*`), or as an array the request must be a subset of. Xcode's
 `$(AppIdentifierPrefix)` and `$(TeamIdentifierPrefix)` are expanded from the
-profile first. App Sandbox and Hardened Runtime keys need no profile and are
-not compared. Enable the capability for the App ID in the developer account
+profile first. App Sandbox and Hardened Runtime keys (`com.apple.security.*`)
+need no profile and are compared only when the profile lists them, as it
+does for App Groups. Enable the capability for the App ID in the developer account
 and download the profile again, or drop the entitlement.""",
     scope="profile",
 )
@@ -283,9 +284,9 @@ def profile_not_granted(ctx) -> Iterator[Finding]:
         return
     for ent, value in _requested(ctx.doc, profile):
         key = ent.key
-        if key in GET_TASK_ALLOW or key in APS or key.startswith(NO_PROFILE_PREFIX):
-            continue
         granted = profile.entitlements.get(key, _MISSING)
+        if key in GET_TASK_ALLOW or key in APS or (key.startswith(NO_PROFILE_PREFIX) and granted is _MISSING):
+            continue
         if granted is _MISSING and value is not False:
             yield at_key(ent, f"requested {key} = {_show(value)}, {_name(profile)} does not grant it")
         elif granted is not _MISSING and not grants(granted, value):
