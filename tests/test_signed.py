@@ -472,3 +472,20 @@ def test_bundles_nested_without_end_stop_with_a_message(tmp_path):
     assert len(target.codes) == 33 and "nested over 32 deep" in target.problems[0]
     code, items = _findings(tmp_path / "Top.app")
     assert code == 1 and items[0]["rule"] == "signed-unreadable"
+
+
+def test_full_size_binary_in_an_archive_in_bounded_memory(tmp_path):
+    ipa = tmp_path / "Node.ipa"
+    with zipfile.ZipFile(ipa, "w", zipfile.ZIP_STORED) as zf:
+        zf.write(need(NODE_ARM64), "Payload/Node.app/Node")
+    tracemalloc.start()
+    try:
+        target = read_target(str(ipa))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    (code,) = target.codes
+    (s,) = code.macho.slices
+    assert (s.signature_offset, s.signature_size) == lief_signature(NODE_ARM64)[:2]
+    assert set(views(code)[0].xml_value) == NODE_KEYS
+    assert peak < 8 * 1024 * 1024

@@ -108,7 +108,50 @@ class ZipTree:
 
     def open(self, rel: str) -> Tuple[BinaryIO, int]:
         info = self.infos[rel]
-        return self.zf.open(info), info.file_size  # type: ignore[return-value]
+        return _Member(self.zf, info), info.file_size  # type: ignore[return-value]
+
+
+class _Member:
+    """A zip member as a forward-seekable stream. zipfile's own seek skips
+    ahead in 16 MB reads; this one in small steps, so memory stays small
+    however far the signature lies from the start."""
+
+    STEP = 256 * 1024
+
+    def __init__(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        self.zf, self.info = zf, info
+        self.fh = zf.open(info)
+        self.pos = 0
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        target = offset if whence == 0 else (self.pos + offset if whence == 1 else self.info.file_size + offset)
+        target = max(0, min(target, self.info.file_size))
+        if target < self.pos:  # backwards: start again
+            self.fh.close()
+            self.fh, self.pos = self.zf.open(self.info), 0
+        while self.pos < target:
+            got = len(self.fh.read(min(self.STEP, target - self.pos)))
+            if not got:
+                break
+            self.pos += got
+        return self.pos
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.fh.read(size)
+        self.pos += len(data)
+        return data
+
+    def close(self) -> None:
+        self.fh.close()
+
+    def __enter__(self) -> "_Member":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _zip_tree(zf: zipfile.ZipFile) -> Tuple[Optional[ZipTree], Optional[str]]:
