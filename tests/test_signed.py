@@ -489,3 +489,34 @@ def test_full_size_binary_in_an_archive_in_bounded_memory(tmp_path):
     assert (s.signature_offset, s.signature_size) == lief_signature(NODE_ARM64)[:2]
     assert set(views(code)[0].xml_value) == NODE_KEYS
     assert peak < 8 * 1024 * 1024
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    length = bytes([n]) if n < 0x80 else bytes([0x82]) + n.to_bytes(2, "big")
+    return bytes([tag]) + length + content
+
+
+def _entry(key: str, value: bytes) -> bytes:
+    return _der(0x30, _der(0x0C, key.encode()) + value)
+
+
+def test_der_forms_and_hostile_der():
+    from ent_ls.signed.der import decode_der
+
+    inner = _der(0xB0, _entry("nested", _der(0x01, b"\x00")))
+    body = (_entry("flag", _der(0x01, b"\xff")) + _entry("groups", _der(0x30, _der(0x0C, b"a") + _der(0x0C, b"b")))
+            + _entry("count", _der(0x02, b"\x01\x00")) + _entry("dict", inner))
+    expected = {"flag": True, "groups": ["a", "b"], "count": 256, "dict": {"nested": False}}
+    # The newer wrapping: [APPLICATION 16] { INTEGER 1, [CONTEXT 16] dict }, and a bare SET as in Node's.
+    assert decode_der(_der(0x70, _der(0x02, b"\x01") + _der(0xB0, body))) == (expected, None)
+    assert decode_der(_der(0x31, body)) == (expected, None)
+    deep = _der(0x0C, b"x")
+    for _ in range(200):
+        deep = _der(0x30, deep)
+    value, problem = decode_der(_der(0x31, _entry("k", deep)))
+    assert value is None and "nested too deeply" in problem
+    value, problem = decode_der(_der(0x31, body)[:-3])
+    assert value is None and "cannot be decoded" in problem
+    value, problem = decode_der(b"\x31\x84\xff\xff\xff\xff")
+    assert value is None and problem
