@@ -176,7 +176,7 @@ def _xml_record(r: dict) -> str:
     where = r["path"] + (f"[{r['inner']}]" if r.get("inner") else "")
     if "arch" in r:
         where += f" ({r['arch']})"
-    lines = [f"Executable={where}"]
+    lines = [f"{'Profile' if 'profile' in r else 'Executable'}={where}"]
     if "problem" in r:
         lines.append(f"# cannot read: {r['problem']}")
     elif "profile" in r:

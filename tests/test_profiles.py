@@ -198,6 +198,7 @@ def test_show_a_profile(tmp_path, dev_profile):
     (record,) = json.loads(out)
     assert record["kind"] == "development" and record["entitlements"]["aps-environment"] == "development"
     code, out, _ = run("show", dev_profile)
+    assert out.startswith(f"Profile={dev_profile}\n# provisioning profile 'Example Dev' (development)")
     assert "<key>keychain-access-groups</key>" in out
 
 
