@@ -520,3 +520,20 @@ def test_der_forms_and_hostile_der():
     assert value is None and "cannot be decoded" in problem
     value, problem = decode_der(b"\x31\x84\xff\xff\xff\xff")
     assert value is None and problem
+
+
+def test_missing_binaries_skip_unless_required(tmp_path, monkeypatch):
+    monkeypatch.delenv("ENT_LS_REQUIRE_BINARIES", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="fetch-test-binaries"):
+        need(tmp_path / "absent")
+    monkeypatch.setenv("ENT_LS_REQUIRE_BINARIES", "1")
+    with pytest.raises(pytest.fail.Exception, match="fetch-test-binaries"):
+        need(tmp_path / "absent")
+
+
+def test_fetch_script_does_nothing_when_cached():
+    need(NODE_ARM64), need(NODE_X64)
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "fetch-test-binaries.sh")], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "ENT_LS_TEST_CACHE": str(NODE_ARM64.parents[2])})
+    assert proc.returncode == 0, proc.stderr
+    assert "fetching node" not in proc.stdout and not proc.stderr
