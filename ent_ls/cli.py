@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Lint .entitlements files (and entitlements*.plist) given as files or found under folders. "
         "Exit status: 0 clean, 1 a warning or error was found, 2 usage or I/O error."))
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                       help="files or folders to check, '-' for standard input (default: .)")
+                       help="files or folders to check, '-' for standard input (default: .); also signed "
+                       "binaries, bundles, .xcarchive, .ipa/.zip and provisioning profiles")
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                        help="output format (default: text)")
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
@@ -78,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     color.add_argument("--color", dest="color", action="store_true", default=None, help="always colour the text output")
     color.add_argument("--no-color", dest="color", action="store_false", help="never colour the text output")
     check.add_argument("-q", "--quiet", action="store_true", help="text format: print only the problems")
+    check.add_argument("--profile", metavar="P", help="cross-check against this provisioning profile")
+
+    show = sub.add_parser("show", help="print the entitlements signed into a binary, bundle or archive")
+    show.add_argument("path", metavar="PATH", help="a Mach-O binary, bundle, .xcarchive, .ipa/.zip or profile")
+    show.add_argument("--format", choices=("xml", "json"), default="xml", help="output format (default: xml)")
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--stdio", action="store_true", help="talk over standard input and output (the default)")
@@ -100,6 +106,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "check":
             return run_check(args)
+        if args.command == "show":
+            from ent_ls.audit import run_show
+
+            return run_show(args)
         if args.command == "serve":
             return run_serve(args)
         if args.command == "catalog":
@@ -159,11 +169,17 @@ def run_check(args) -> int:
         if not os.path.isfile(args.config):
             raise UsageError(f"config file not found: {args.config}")
         fixed_config = Path(args.config)
+    from ent_ls.audit import FIX_REFUSED, check_target, load_profile, split_paths
+
+    signed_paths, plain_paths = split_paths(args.paths)
     try:
-        paths = list(discover(args.paths))
+        profile = load_profile(args.profile)
+        paths = list(discover(plain_paths)) if plain_paths or not signed_paths else []
     except FileNotFoundError as exc:
         raise UsageError(f"no such file or folder: {exc.args[0]}") from None
-    if not paths:
+    except ValueError as exc:  # an unreadable --profile
+        raise UsageError(str(exc)) from None
+    if not paths and not signed_paths:
         print("ent-ls: warning: no entitlements files found (*.entitlements, entitlements*.plist)", file=sys.stderr)
     if "-" in paths and args.fix and len(paths) > 1:
         raise UsageError("--fix with standard input works only when '-' is the only path")
@@ -204,6 +220,7 @@ def run_check(args) -> int:
                 print(f"ent-ls: config: {problem} (defaults apply)", file=sys.stderr)
         decoded = decode(data)
         doc = Document(decoded.text, cfg_for, decoded.binary, decoded.problems)
+        doc.profile = profile
         fixed = 0
         if args.diff:
             if not decoded.binary and not decoded.lossy:
@@ -238,6 +255,14 @@ def run_check(args) -> int:
         results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines))
     if progress:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    for path in signed_paths:  # binaries, bundles, archives, profiles
+        if args.fix or args.diff:
+            print(f"ent-ls: {path}: {FIX_REFUSED}", file=sys.stderr)
+            if args.diff:
+                continue
+        settings = (load_config(fixed_config) if fixed_config else settings_for(path)).copy()
+        _apply_cli(settings, args)
+        results.extend(check_target(path, settings, catalog, profile))
     if args.diff:
         sys.stdout.write("".join(diffs))
         return EXIT_ERROR if io_errors else (EXIT_FINDINGS if diffs else EXIT_OK)

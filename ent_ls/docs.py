@@ -10,16 +10,28 @@ from typing import List
 
 from ent_ls.analysis import Rule, all_rules
 
+SCOPES = {
+    "signed": "**Applies to:** entitlements read out of signed code (`ent-ls check` on a binary, bundle or archive).",
+    "profile": "**Applies to:** a provisioning profile given with `--profile`, or embedded in a bundle.",
+}
+
 
 def rule_markdown(rule: Rule, level: int = 2) -> str:
     h = "#" * level
     lines: List[str] = [f"{h} {rule.id}", "", f"**Default severity:** {rule.severity}. {rule.summary}", ""]
+    if rule.scope:
+        lines += [SCOPES[rule.scope], ""]
     if rule.doc:
         lines += [f"{h}# Why", "", rule.doc, ""]
     if rule.example:
         lines += [f"{h}# Example", "", "```xml", rule.example, "```", ""]
+    if rule.scope == "signed":  # nothing to edit or comment: the findings are about a build
+        return "\n".join(lines + [f"{h}# Silence it", "", f"`ignore = [\"{rule.id}\"]` under `[tool.ent-ls]`, "
+                                   f"or `--ignore {rule.id}`."])
     lines += [f"{h}# Fix", ""]
-    if rule.fixed:
+    if rule.scope and not rule.fixed:
+        lines += ["See above.", ""]
+    elif rule.fixed:
         lines += ["```xml", rule.fixed, "```", ""]
     else:
         lines += ["Remove the key and its value (the quick fix does this), or keep it and silence the rule.", ""]

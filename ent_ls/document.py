@@ -51,6 +51,12 @@ class Entitlement:
 class Document:
     """Parsed text plus its entitlements. Immutable; a new text is a new Document."""
 
+    # Set by the signed-code front end: the signature the text was read out
+    # of (a SignedView) and the provisioning profile to check against.
+    signed = None
+    profile = None
+    profile_problem: Optional[str] = None
+
     def __init__(self, text: str, path: Optional[str] = None, binary: bool = False,
                  decode_problems: Sequence[Problem] = (), plist: Optional[PlistDocument] = None) -> None:
         self.text = text
@@ -85,8 +91,12 @@ class Document:
         if not self.decode_problems:
             updated = apply_edit(self.plist, start, end, new)
             if updated is not None:
-                return Document(text, self.path, self.binary, plist=updated)
-        return Document(text, self.path, self.binary, self.decode_problems)
+                return self._carry(Document(text, self.path, self.binary, plist=updated))
+        return self._carry(Document(text, self.path, self.binary, self.decode_problems))
+
+    def _carry(self, new: "Document") -> "Document":
+        new.signed, new.profile, new.profile_problem = self.signed, self.profile, self.profile_problem
+        return new
 
     def get(self, key: str) -> Optional[Entitlement]:
         """The entry plist readers use for key: the last one."""

@@ -21,9 +21,12 @@ _COLORS = {"error": "31", "warning": "33", "information": "36", "hint": "2"}
 class FileResult:
     """One file's outcome, for every format."""
 
+    doc = None  # the Document, when a logical location needs its keys
+
     def __init__(self, path: str, text: str, diagnostics: List[Diagnostic], binary: bool = False,
-                 fixed: int = 0, lines: Optional[LineIndex] = None) -> None:
+                 fixed: int = 0, lines: Optional[LineIndex] = None, inner: Optional[str] = None) -> None:
         self.path = path
+        self.inner = inner  # the binary inside a bundle or archive at path, as path[inner]
         self.text = text
         self.diagnostics = diagnostics
         self.binary = binary  # no line numbers: the text was made from a binary plist
@@ -63,6 +66,7 @@ def write_text(results: Sequence[FileResult], out: TextIO, color: bool, unsafe_h
         for d in r.diagnostics:
             pos = r.position(d.start)
             where = f"{display_path(r.path)}:{pos[0]}:{pos[1]}" if pos else display_path(r.path)
+            where += f"[{r.inner}]" if r.inner else ""
             sev = paint(_COLORS[d.severity], d.severity)
             fix = chosen_fix(d, unsafe=True)
             mark = ""
@@ -99,6 +103,7 @@ def write_json(results: Sequence[FileResult], out: TextIO) -> None:
             start, end = r.position(d.start), r.position(d.end)
             items.append({
                 "path": r.path,
+                "inner": r.inner,
                 "rule": d.rule,
                 "severity": d.severity,
                 "message": d.message,
@@ -139,6 +144,9 @@ def write_sarif(results: Sequence[FileResult], rules: Sequence[Rule], out: TextI
                 "message": {"text": d.message},
                 "locations": [location],
             }
+            logical = logical_locations(r, d)
+            if logical:
+                location["logicalLocations"] = logical
             if d.rule in index:
                 result["ruleIndex"] = index[d.rule]
             sarif_results.append(result)
@@ -166,6 +174,18 @@ def write_sarif(results: Sequence[FileResult], rules: Sequence[Rule], out: TextI
     out.write("\n")
 
 
+def logical_locations(r: FileResult, d: Diagnostic) -> list:
+    """For findings without lines: the binary inside the artifact and the key."""
+    out = []
+    if r.inner:
+        out.append({"name": r.inner, "kind": "module"})
+    ent = r.doc.entitlement_at(d.start) if r.doc is not None and r.binary else None
+    if ent is not None:
+        name = f"{r.inner}/{ent.key}" if r.inner else ent.key
+        out.append({"name": ent.key, "fullyQualifiedName": name, "kind": "member"})
+    return out
+
+
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "information": "notice", "hint": "notice"}
 
 
@@ -184,4 +204,5 @@ def write_github(results: Sequence[FileResult], out: TextIO) -> None:
             if start and end:
                 props += [f"line={start[0]}", f"col={start[1]}", f"endLine={end[0]}", f"endColumn={end[1]}"]
             props.append(f"title={_gh_escape('ent-ls (' + d.rule + ')', True)}")
-            out.write(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_gh_escape(d.message)}\n")
+            message = f"[{r.inner}] {d.message}" if r.inner else d.message
+            out.write(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_gh_escape(message)}\n")

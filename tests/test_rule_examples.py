@@ -59,7 +59,9 @@ def cli_rules(root: Path):
 
 
 def test_every_rule_has_an_example():
-    assert {r.id for r in all_rules()} == {r.id for r in RULES}
+    # Rules about signed code or a profile cannot be shown with a file alone;
+    # tests/test_signed.py and tests/test_profiles.py drive each of them.
+    assert {r.id for r in all_rules() if not r.scope} == {r.id for r in RULES}
 
 
 def test_examples_through_the_cli(tmp_path):

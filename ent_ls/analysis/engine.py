@@ -121,6 +121,7 @@ class Rule:
         doc: str = "",
         example: str = "",
         fixed: str = "",
+        scope: str = "",
     ) -> None:
         assert severity in SEVERITIES, severity
         self.id = id
@@ -130,18 +131,22 @@ class Rule:
         self.doc = doc.strip()
         self.example = example.strip("\n")
         self.fixed = fixed.strip("\n")
+        # "" for every document; "signed": only entitlements read out of
+        # signed code; "profile": only when a provisioning profile is given.
+        self.scope = scope
 
 
 REGISTRY: Dict[str, Rule] = {}
 
 
-def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "") -> Callable:
+def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "",
+         scope: str = "") -> Callable:
     """Register a check function as a rule."""
 
     def register(check: Callable[[object], Iterator[Finding]]) -> Callable:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
-        REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed)
+        REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed, scope)
         return check
 
     return register
