@@ -13,7 +13,8 @@ from ent_ls.analysis import Rule, all_rules
 
 def rule_markdown(rule: Rule, level: int = 2) -> str:
     h = "#" * level
-    lines: List[str] = [f"{h} {rule.id}", "", f"**Default severity:** {rule.severity}. {rule.summary}", ""]
+    severity = f"{rule.severity}, off unless selected" if rule.opt_in else rule.severity
+    lines: List[str] = [f"{h} {rule.id}", "", f"**Default severity:** {severity}. {rule.summary}", ""]
     if rule.doc:
         lines += [f"{h}# Why", "", rule.doc, ""]
     if rule.example:
@@ -43,7 +44,7 @@ def rules_document() -> str:
         "| rule | default severity | what it reports |",
         "| --- | --- | --- |",
     ]
-    out += [f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.summary} |" for r in rules]
+    out += [f"| [`{r.id}`](#{r.id}) | {r.severity}{' (opt-in)' if r.opt_in else ''} | {r.summary} |" for r in rules]
     out.append("")
     for r in rules:
         out += [rule_markdown(r), ""]

@@ -43,6 +43,8 @@ def write_examples(root: Path, which: str, suppress: bool = False):
         path = root / which / rule.id / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+        if rule.opt_in:  # off by default: turned on for its own folder
+            (root / which / rule.id / ".ent-ls.toml").write_text(f'severity = {{ "{rule.id}" = "{rule.severity}" }}\n')
         files[rule.id] = path
     return files
 
