@@ -58,6 +58,11 @@ VALUE = "value"  # a complete scalar, empty container, or IDREF
 KEY = "key"
 EOF = "eof"
 
+# A tag exactly as getTag reads it: a name under 31 characters not followed by
+# another name character, then name="value" pairs with blanks around "=".
+_GOOD_TAG = re.compile(r'<(/?)([A-Za-z][-A-Za-z0-9]{0,29})(?![-A-Za-z0-9])'
+                       r'((?:[ \t]*[-A-Za-z0-9]{0,30}[ \t]*=[ \t]*"[^"]{0,30}")*)(/?)>')
+_ATTRIBUTE = re.compile(r'[ \t]*([-A-Za-z0-9]*)[ \t]*=[ \t]*"([^"]*)"')
 _REF = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|[A-Za-z_:][-A-Za-z0-9_:.]*);")
 _NAMED = {"quot": '"', "apos": "'", "lt": "<", "gt": ">", "amp": "&"}
 
@@ -295,6 +300,13 @@ class _Reader:
             return self._declaration(start)
         if c == "?":
             return self._instruction(start)
+        m = _GOOD_TAG.match(t, start)
+        if m is not None:  # the common case, in one step; anything unusual takes the slow path below
+            attrs = _ATTRIBUTE.findall(m.group(3)) if m.group(3) else []
+            if len(attrs) < MAX_ATTRIBUTES:
+                self.pos = m.end()
+                kind = "end" if m.group(1) else "empty" if m.group(4) else "start"
+                return _Tag(kind, m.group(2), attrs, start, m.end())
         kind = "start"
         if c == "/":
             kind = "end"
@@ -409,63 +421,58 @@ class _Reader:
                 edits = [(start, end + 3, _escape(t[start + 9:end]))] if end >= 0 else []
                 raise _Bad(start, "a CDATA section", "cdata", edits, end=start + 9)
             raise _Bad(i, "a '<!' that starts no comment or declaration", "decl")
-        while c:
-            i += 1
-            c = self.ch(i)
-            if not c:
-                break
-            if c == "\n":
-                nl += 1
-            if comment:
-                if c != "-":
-                    continue
-                i += 1
-                c = self.ch(i)
-                if c != "-":
-                    continue  # the character after a lone '-' is not looked at again
-                i += 1
-                c = self.ch(i)
-            if c == ">":
-                if not comment and t.startswith("<!DOCTYPE", start) and "[" in t[start:i]:
-                    raise _Bad(start, "a DOCTYPE with an internal subset", "doctype", end=start + 9, lines=nl)
-                self.pos = i + 1
-                self.line += nl
-                return _Tag("ignore", "", [], start, i + 1)
-            if comment:
-                dash = i - 2
-                end = t.find("-->", start + 4)
-                edits = []
-                if end >= 0:
-                    body = t[start + 4:end]
-                    fixed = body
-                    while "--" in fixed:
-                        fixed = fixed.replace("--", "- -")
-                    if fixed.endswith("-"):
-                        fixed += " "
-                    edits = [(start + 4, end, fixed)]
-                raise _Bad(dash, "'--' inside a comment", "comment-dashes", edits, end=dash + 2, lines=nl)
-        raise _Bad(i, "the file ends inside a comment" if comment else "the file ends inside a declaration", "eof-tag",
-                   lines=nl)
+        if not comment:  # <!DOCTYPE ...> and the like: to the first '>'
+            close = t.find(">", i + 1)
+            if close < 0:
+                raise _Bad(self.n, "the file ends inside a declaration", "eof-tag", lines=t.count("\n", i + 1))
+            nl = t.count("\n", i + 1, close)
+            if t.startswith("<!DOCTYPE", start) and "[" in t[start:close]:
+                raise _Bad(start, "a DOCTYPE with an internal subset", "doctype", end=start + 9, lines=nl)
+            self.pos = close + 1
+            self.line += nl
+            return _Tag("ignore", "", [], start, close + 1)
+        # A comment ends at the first "--", which must be followed by '>'. The
+        # parser steps over the character after a lone '-', so an LF right
+        # after one is not counted.
+        body = i + 1
+        dash = t.find("--", body)
+        if dash < 0:
+            nl = t.count("\n", body) - t.count("-\n", body)
+            raise _Bad(self.n, "the file ends inside a comment", "eof-tag", lines=nl)
+        nl = t.count("\n", body, dash) - t.count("-\n", body, dash)
+        if self.ch(dash + 2) == ">":
+            self.pos = dash + 3
+            self.line += nl
+            return _Tag("ignore", "", [], start, dash + 3)
+        end = t.find("-->", body)
+        edits = []
+        if end >= 0:
+            fixed = t[body:end]
+            while "--" in fixed:
+                fixed = fixed.replace("--", "- -")
+            if fixed.endswith("-"):
+                fixed += " "
+            edits = [(body, end, fixed)]
+        raise _Bad(dash, "'--' inside a comment", "comment-dashes", edits, end=dash + 2, lines=nl)
 
     def _instruction(self, start: int) -> _Tag:
-        i = start + 1
+        """<?...?> to the first '?' followed by '>' (or the end of the text);
+        the character after any other '?' is stepped over, not counted."""
+        t = self.text
+        at = start + 2
         nl = 0
         while True:
-            i += 1
-            c = self.ch(i)
-            if not c:
-                break
-            if c == "\n":
-                nl += 1
-            if c != "?":
-                continue
-            i += 1
-            c = self.ch(i)
-            if not c or c == ">":
-                self.pos = min(i + 1, self.n)
+            q = t.find("?", at)
+            if q < 0:
+                raise _Bad(self.n, "the file ends inside a processing instruction", "eof-tag",
+                           lines=nl + t.count("\n", at))
+            nl += t.count("\n", at, q)
+            after = self.ch(q + 1)
+            if not after or after == ">":
+                self.pos = min(q + 2, self.n)
                 self.line += nl
                 return _Tag("ignore", "", [], start, self.pos)
-        raise _Bad(i, "the file ends inside a processing instruction", "eof-tag", lines=nl)
+            at = q + 2
 
     # --- elements -----------------------------------------------------------------------------
 
