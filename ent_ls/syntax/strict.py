@@ -189,6 +189,7 @@ class _Reader:
         self.line = 1
         self.problems: List[StrictProblem] = []
         self.seen_cr = False
+        self.in_text = False  # reading the text of a key or string
 
     def ch(self, i: int) -> str:
         return self.text[i] if i < self.n else ""
@@ -236,7 +237,8 @@ class _Reader:
             self.problem(0, 1, "a byte-order mark", "bom", [(0, 1, "")])
             self.pos += 1
         elif c.isspace() or c == "\ufeff":
-            self.problem(at, at + 1, _char_name(c), "space", [(at, at + 1, "")] if c in "\f\v" else ())
+            # a form feed, vertical tab or byte-order mark between tags means nothing to XML readers either
+            self.problem(at, at + 1, _char_name(c), "space", [(at, at + 1, "")] if c in "\f\v\ufeff" else ())
             self.pos += 1
         else:
             end = at
@@ -418,7 +420,8 @@ class _Reader:
         if not comment and not _alpha(c):
             if t.startswith("<![CDATA[", start):
                 end = t.find("]]>", start)
-                edits = [(start, end + 3, _escape(t[start + 9:end]))] if end >= 0 else []
+                # as escaped text it reads the same, where text belongs: in a key or string
+                edits = [(start, end + 3, _escape(t[start + 9:end]))] if end >= 0 and self.in_text else []
                 raise _Bad(start, "a CDATA section", "cdata", edits, end=start + 9)
             raise _Bad(i, "a '<!' that starts no comment or declaration", "decl")
         if not comment:  # <!DOCTYPE ...> and the like: to the first '>'
@@ -556,6 +559,18 @@ class _Reader:
         self.pos = close.start  # the grammar sees this tag next
         return None
 
+    def _finish_leaf(self, name: str) -> None:
+        """The closing tag of an integer or data; markup inside is reported
+        once and the rest of the value skipped."""
+        while True:
+            close = self._end_tag(name)
+            if close is None or close.kind != "ignore":
+                return
+            e = self.text.find("<", self.pos)
+            e = self.n if e < 0 else e
+            self.line += self.text.count("\n", self.pos, e)
+            self.pos = e
+
     def _text_element(self, tag: _Tag, idref: int) -> _Token:
         name = tag.name
         parts: List[str] = []
@@ -568,7 +583,9 @@ class _Reader:
             self._check_refs(s, e)
             parts.append(self.text[s:e])
             self.pos = e
+            self.in_text = True
             close = self._end_tag(name)
+            self.in_text = False
             if close is None:
                 break
             if close.kind == "ignore":  # CDATA or a comment inside the text: keep reading
@@ -652,7 +669,7 @@ class _Reader:
             self.line += t.count("\n", self.pos, e)
             i = e
         self.pos = i
-        self._end_tag("integer")
+        self._finish_leaf("integer")
         return self._value(tag.start, self.pos, idref)
 
     def _data(self, tag: _Tag, idref: int) -> _Token:
@@ -702,7 +719,7 @@ class _Reader:
                     self.line += 1
                 i += 1
         self.pos = i
-        self._end_tag("data")
+        self._finish_leaf("data")
         return self._value(tag.start, self.pos, idref)
 
     def _unknown(self, tag: _Tag) -> Optional[_Token]:
