@@ -295,6 +295,16 @@ def test_structure_errors():
     assert p.code == "inner-markup"
 
 
+def test_markup_inside_a_value_is_removed_and_markup_after_it_kept():
+    text = plist(entry("d", "<data><!-- inside -->AA==</data><!-- after -->")
+                 + entry("s", "<string>a<!-- x -->b</string>"))
+    problems = check(text)
+    assert [(p.code, text[p.start:p.end]) for p in problems] == [
+        ("inner-markup", "<!-- inside -->"), ("inner-markup", "<!-- x -->")]
+    fixed = assert_fix_round_trips(text)
+    assert "<data>AA==</data><!-- after -->" in fixed and "<string>ab</string>" in fixed
+
+
 def test_every_problem_is_reported_not_only_the_first():
     text = "\ufeff" + plist(entry(SANDBOX, "<true></true>") + entry("k", "<string>&quot;</string>")
                              + entry("r", "<real>1</real>")).replace("\n", "\r\n")
@@ -305,6 +315,14 @@ def test_every_problem_is_reported_not_only_the_first():
     out, left = rewrite(text)
     assert [p.code for p in left] == ["unknown"]
     assert "\r" not in out and not out.startswith("\ufeff")
+
+
+def test_a_hostile_file_gets_a_bounded_list():
+    from ent_ls.syntax.strict import MAX_PROBLEMS
+    for text in ("<" * 100_000, "<dict>" + "<key>a</key><true/>" * 5_000, "<dict>" + "<!-- -- -->" * 5_000):
+        problems = check(text)
+        assert len(problems) == MAX_PROBLEMS
+        assert all(0 <= p.start <= p.end <= len(text) for p in problems)
 
 
 def test_binary_plists_are_rejected():
@@ -406,6 +424,7 @@ MANGLES = [
     lambda t: t.replace("<string>", "<string><![CDATA[]]>"),
     lambda t: t.replace("<dict>", "<dict>\n<!-- a comment -->", 1),
     lambda t: t.replace("<integer>", "<integer> ").replace("</integer>", " </integer>"),
+    lambda t: t.replace("<data>", "<data><!-- inside -->").replace("</data>", "</data><!-- after -->"),
 ]
 
 

@@ -47,6 +47,7 @@ TOO_MANY_REFS = "maximum object reference count"
 
 TAG_MAX = 32  # buffers of 32: 31 characters or more fail
 MAX_ATTRIBUTES = 32
+MAX_PROBLEMS = 200  # a hostile file gets this many, not one per character
 MAX_OBJECTS = 131071
 MAX_REFED = 65535
 KNOWN_TAGS = ("plist", "dict", "array", "set", "key", "string", "data", "integer", "true", "false")
@@ -63,6 +64,12 @@ EOF = "eof"
 _GOOD_TAG = re.compile(r'<(/?)([A-Za-z][-A-Za-z0-9]{0,29})(?![-A-Za-z0-9])'
                        r'((?:[ \t]*[-A-Za-z0-9]{0,30}[ \t]*=[ \t]*"[^"]{0,30}")*)(/?)>')
 _ATTRIBUTE = re.compile(r'[ \t]*([-A-Za-z0-9]*)[ \t]*=[ \t]*"([^"]*)"')
+# A tag read leniently, to go on after getTag fails on it.
+_LOOSE_TAG = re.compile(r"<(/?)\s*([A-Za-z_:][-A-Za-z0-9_:.]*)([^<>]*?)(/?)>")
+# A tag that only needs its white space or quotes tidied.
+_TIDY_TAG = re.compile(r"<(/?)\s*([A-Za-z][-A-Za-z0-9]*)((?:\s+[A-Za-z][-A-Za-z0-9]*\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)"
+                       r"\s*(/?)>")
+_TEXT_RUN = re.compile(r"[^<\n]+")
 _REF = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|[A-Za-z_:][-A-Za-z0-9_:.]*);")
 _NAMED = {"quot": '"', "apos": "'", "lt": "<", "gt": ">", "amp": "&"}
 
@@ -179,6 +186,10 @@ class _Bad(Exception):
         self.lines = lines  # newlines the parser counted inside the tag before failing
 
 
+class _Enough(Exception):
+    """MAX_PROBLEMS reached: stop reading."""
+
+
 class _Reader:
     def __init__(self, text: str) -> None:
         nul = text.find("\0")
@@ -196,6 +207,8 @@ class _Reader:
 
     def problem(self, start: int, end: int, reason: str, code: str, edits: Sequence[Tuple[int, int, str]] = (),
                 message: str = SYNTAX) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _Enough
         start = min(start, len(self.full))
         end = min(max(end, start), len(self.full))
         self.problems.append(StrictProblem(start, end, self.line, message, reason, code, edits))
@@ -241,9 +254,8 @@ class _Reader:
             self.problem(at, at + 1, _char_name(c), "space", [(at, at + 1, "")] if c in "\f\v\ufeff" else ())
             self.pos += 1
         else:
-            end = at
-            while end < self.n and self.text[end] not in "<\n":
-                end += 1
+            m = _TEXT_RUN.match(self.text, at)
+            end = m.end() if m else at + 1
             self.problem(at, end, "text outside an element", "text")
             self.pos = end
 
@@ -279,7 +291,7 @@ class _Reader:
                 close = t.find("]", start)
                 end = t.find(">", close) if close >= 0 else -1
             return self._skip_to(start, len(t) if end < 0 else end + 1)
-        m = re.compile(r"<(/?)\s*([A-Za-z_:][-A-Za-z0-9_:.]*)([^<>]*?)(/?)>").match(t, start)
+        m = _LOOSE_TAG.match(t, start)
         if m is None:
             self.pos = start + 1
             return None
@@ -393,8 +405,7 @@ class _Reader:
     def _tag_rewrite(self, start: int) -> List[Tuple[int, int, str]]:
         """The tag written with single spaces, double quotes and nothing
         before '>', when that reads the same; else no rewrite."""
-        m = re.compile(r"<(/?)\s*([A-Za-z][-A-Za-z0-9]*)((?:\s+[A-Za-z][-A-Za-z0-9]*\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)"
-                       r"\s*(/?)>").match(self.text, start)
+        m = _TIDY_TAG.match(self.text, start)
         if m is None:
             return []
         attrs = re.findall(r"([A-Za-z][-A-Za-z0-9]*)\s*=\s*(\"[^\"<]*\"|'[^'<]*')", m.group(3))
@@ -740,8 +751,9 @@ class _Reader:
             reason = None  # the tag itself was already reported
         end = tag.end
         if tag.kind == "start":
-            m = re.compile(r"</" + re.escape(name) + r"\s*>").search(self.text, tag.end)
-            if m is not None and self.text.find("<", tag.end) == m.start():
+            lt = self.text.find("<", tag.end)
+            m = re.compile(r"</" + re.escape(name) + r"\s*>").match(self.text, lt) if lt >= 0 else None
+            if m is not None:
                 end = m.end()
         if reason is not None:
             self.problem(tag.start, end, reason, "unknown")
@@ -783,9 +795,23 @@ class _Frame:
 
 
 def check(text: str) -> List[StrictProblem]:
-    """Everything the strict reader rejects in text, in the order it meets
-    them: problems[0], if any, is the error the parser reports."""
+    """Everything the strict reader rejects in text (up to MAX_PROBLEMS), in
+    the order it meets them: problems[0], if any, is the error the parser
+    reports."""
     r = _Reader(text)
+    try:
+        _parse(r)
+    except _Enough:
+        pass
+    return r.problems[:MAX_PROBLEMS]
+
+
+def _parse(r: _Reader) -> None:
+    def add(p: StrictProblem) -> None:
+        if len(r.problems) >= MAX_PROBLEMS:
+            raise _Enough
+        r.problems.append(p)
+
     stack = [_Frame("top", None)]
     ids: set = set()
     count = refs = 0
@@ -795,7 +821,7 @@ def check(text: str) -> List[StrictProblem]:
 
     def grammar_error(tok: _Token, reason: str, message: str = SYNTAX) -> None:
         nonlocal broken, depth
-        r.problems.append(StrictProblem(tok.start, max(tok.end, tok.start), tok.line, message, reason, "structure"))
+        add(StrictProblem(tok.start, max(tok.end, tok.start), tok.line, message, reason, "structure"))
         broken = True
         depth = len(stack) - 1
 
@@ -806,7 +832,7 @@ def check(text: str) -> List[StrictProblem]:
             ids.add(idref)
         count += 1
         if count == MAX_OBJECTS + 1:
-            r.problems.append(StrictProblem(tok.start, tok.end, tok.line, TOO_MANY,
+            add(StrictProblem(tok.start, tok.end, tok.line, TOO_MANY,
                                             f"more than {MAX_OBJECTS} values", "count"))
         frame = stack[-1]
         if frame.kind == "top":
@@ -816,7 +842,7 @@ def check(text: str) -> List[StrictProblem]:
             frame.want_key = True
             if key is not None and key.key is not None:
                 if key.key in frame.keys:
-                    r.problems.append(StrictProblem(key.start, key.end, tok.line, DUPLICATE,
+                    add(StrictProblem(key.start, key.end, tok.line, DUPLICATE,
                                                     f"the key {key.key!r} is already in this dict", "duplicate"))
                 else:
                     frame.keys[key.key] = key
@@ -840,7 +866,7 @@ def check(text: str) -> List[StrictProblem]:
         frame = stack[-1]
         if kind == EOF:
             if first:
-                r.problems.append(StrictProblem(tok.start, tok.end, tok.line, END_OF_BUFFER, "no value in the file",
+                add(StrictProblem(tok.start, tok.end, tok.line, END_OF_BUFFER, "no value in the file",
                                                 "empty"))
             elif not (r.problems and r.problems[-1].start >= r.n):  # not said already
                 what = f"<{frame.kind}>" if frame.kind != "top" else "the value"
@@ -885,14 +911,13 @@ def check(text: str) -> List[StrictProblem]:
         if tok.ref is not None:
             refs += 1
             if tok.ref < 0 or tok.ref not in ids:
-                r.problems.append(StrictProblem(tok.start, tok.end, tok.line, FORWARD,
+                add(StrictProblem(tok.start, tok.end, tok.line, FORWARD,
                                                 f"IDREF {tok.ref} names no earlier ID", "idref"))
             elif refs == MAX_REFED + 1:
-                r.problems.append(StrictProblem(tok.start, tok.end, tok.line, TOO_MANY_REFS,
+                add(StrictProblem(tok.start, tok.end, tok.line, TOO_MANY_REFS,
                                                 f"more than {MAX_REFED} IDREFs", "count"))
         if finished(tok, tok.idref):
             break
-    return r.problems
 
 
 def first_error(text: str) -> Optional[StrictProblem]:
