@@ -18,18 +18,19 @@ SCOPES = {
 
 def rule_markdown(rule: Rule, level: int = 2) -> str:
     h = "#" * level
-    lines: List[str] = [f"{h} {rule.id}", "", f"**Default severity:** {rule.severity}. {rule.summary}", ""]
-    if rule.scope:
-        lines += [SCOPES[rule.scope], ""]
+    severity = f"{rule.severity}, off unless selected" if rule.opt_in else rule.severity
+    lines: List[str] = [f"{h} {rule.id}", "", f"**Default severity:** {severity}. {rule.summary}", ""]
+    if rule.applies_to:
+        lines += [SCOPES[rule.applies_to], ""]
     if rule.doc:
         lines += [f"{h}# Why", "", rule.doc, ""]
     if rule.example:
         lines += [f"{h}# Example", "", "```xml", rule.example, "```", ""]
-    if rule.scope == "signed":  # nothing to edit or comment: the findings are about a build
+    if rule.applies_to == "signed":  # nothing to edit or comment: the findings are about a build
         return "\n".join(lines + [f"{h}# Silence it", "", f"`ignore = [\"{rule.id}\"]` under `[tool.ent-ls]`, "
                                    f"or `--ignore {rule.id}`."])
     lines += [f"{h}# Fix", ""]
-    if rule.scope and not rule.fixed:
+    if rule.applies_to and not rule.fixed:
         lines += ["See above.", ""]
     elif rule.fixed:
         lines += ["```xml", rule.fixed, "```", ""]
@@ -55,7 +56,7 @@ def rules_document() -> str:
         "| rule | default severity | what it reports |",
         "| --- | --- | --- |",
     ]
-    out += [f"| [`{r.id}`](#{r.id}) | {r.severity} | {r.summary} |" for r in rules]
+    out += [f"| [`{r.id}`](#{r.id}) | {r.severity}{' (opt-in)' if r.opt_in else ''} | {r.summary} |" for r in rules]
     out.append("")
     for r in rules:
         out += [rule_markdown(r), ""]

@@ -93,7 +93,7 @@ def test_github_format(tmp_path):
 
 def test_fix_applies_only_safe_fixes(tmp_path):
     p = write(tmp_path, "App.entitlements", RISKY.replace("\n", "\r\n"))
-    r = run_cli("check", "--fix", str(p))
+    r = run_cli("check", "--fix", "--ignore", "codesign-parse", str(p))  # which would make it LF
     assert r.returncode == 1  # the unsafe one remains
     new = p.read_bytes().decode()
     assert "network.server" not in new and UNSIGNED in new

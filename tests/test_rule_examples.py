@@ -45,6 +45,8 @@ def write_examples(root: Path, which: str, suppress: bool = False):
         path = root / which / rule.id / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+        if rule.opt_in:  # off by default: turned on for its own folder
+            (root / which / rule.id / ".ent-ls.toml").write_text(f'severity = {{ "{rule.id}" = "{rule.severity}" }}\n')
         files[rule.id] = path
     return files
 
@@ -61,7 +63,7 @@ def cli_rules(root: Path):
 def test_every_rule_has_an_example():
     # Rules about signed code or a profile cannot be shown with a file alone;
     # tests/test_signed.py and tests/test_profiles.py drive each of them.
-    assert {r.id for r in all_rules() if not r.scope} == {r.id for r in RULES}
+    assert {r.id for r in all_rules() if not r.applies_to} == {r.id for r in RULES}
 
 
 def test_examples_through_the_cli(tmp_path):

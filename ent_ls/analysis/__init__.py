@@ -21,6 +21,7 @@ from ent_ls.analysis.engine import (
     Rule,
     all_rules,
     get_rule,
+    rule_runs,
 )
 from ent_ls.analysis.suppress import apply_suppressions
 from ent_ls.catalog import PLATFORMS, Catalog, default_catalog
@@ -76,7 +77,7 @@ def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional
     ctx = Context(doc, catalog, settings)
     out: List[Diagnostic] = []
     for rule in all_rules():
-        if rule.id == "unused-suppression" or not settings.rule_enabled(rule.id):
+        if rule.id == "unused-suppression" or not rule_runs(rule, settings):
             continue
         severity = settings.severity.get(rule.id, rule.severity)
         try:

@@ -121,7 +121,8 @@ class Rule:
         doc: str = "",
         example: str = "",
         fixed: str = "",
-        scope: str = "",
+        applies_to: str = "",
+        opt_in: bool = False,
     ) -> None:
         assert severity in SEVERITIES, severity
         self.id = id
@@ -133,23 +134,37 @@ class Rule:
         self.fixed = fixed.strip("\n")
         # "" for every document; "signed": only entitlements read out of
         # signed code; "profile": only when a provisioning profile is given.
-        self.scope = scope
+        self.applies_to = applies_to
+        self.opt_in = opt_in  # off unless named in select (or ALL) or given a severity
 
 
 REGISTRY: Dict[str, Rule] = {}
 
 
 def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "",
-         scope: str = "") -> Callable:
-    """Register a check function as a rule."""
+         applies_to: str = "", opt_in: bool = False) -> Callable:
+    """Register a check function as a rule. An opt_in rule runs only when
+    the settings ask for it."""
 
     def register(check: Callable[[object], Iterator[Finding]]) -> Callable:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
-        REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed, scope)
+        REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed,
+                            applies_to=applies_to, opt_in=opt_in)
         return check
 
     return register
+
+
+def rule_runs(rule: Rule, settings) -> bool:
+    """Whether settings turn rule on: not ignored or off, and for an opt-in
+    rule, named in select (or ALL) or given a severity."""
+    if not settings.rule_enabled(rule.id):
+        return False
+    if rule.opt_in:
+        chosen = settings.select or []
+        return rule.id in chosen or "ALL" in chosen or rule.id in settings.severity
+    return True
 
 
 def all_rules() -> List[Rule]:

@@ -12,7 +12,7 @@ import re
 from typing import List, Optional, Tuple
 
 from ent_ls.analysis.edits import indent_of, newline_of, remove_span
-from ent_ls.analysis.engine import REGISTRY, UNNECESSARY, Diagnostic, Edit, Finding, Fix
+from ent_ls.analysis.engine import REGISTRY, UNNECESSARY, Diagnostic, Edit, Finding, Fix, rule_runs
 from ent_ls.config import Settings
 from ent_ls.document import Document
 from ent_ls.syntax.xml import COMMENT
@@ -79,7 +79,7 @@ def apply_suppressions(doc: Document, diagnostics: List[Diagnostic], settings: S
         severity = settings.severity.get(rule.id, rule.severity)
         for s in sups:
             for rid, start, end in s.rules:
-                if rid in s.used or (rid in REGISTRY and not settings.rule_enabled(rid)):
+                if rid in s.used or (rid in REGISTRY and not rule_runs(REGISTRY[rid], settings)):
                     continue
                 why = "is not a rule of ent-ls" if rid not in REGISTRY else "reports nothing here"
                 fix = _removal(doc, s, rid)
@@ -98,6 +98,10 @@ def _removal(doc: Document, s: Suppression, rid: str) -> Fix:
 
 def suppression_fixes(doc: Document, diag: Diagnostic) -> List[Fix]:
     """Fixes that insert a comment silencing diag: on its line, in the file."""
+    if diag.rule in ("apple-strict-format", "codesign-parse"):
+        # a comment against the rule about comments; a comment before a byte-order
+        # mark or the declaration would break the file: the config file does it
+        return []
     text = doc.text
     nl = newline_of(text)
     line_start = doc.lines.starts[doc.lines.position(diag.start)[0]]

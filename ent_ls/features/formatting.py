@@ -3,18 +3,24 @@
 Only the white space between elements changes (plus a few spellings that read
 the same: `<true></true>` becomes `<true/>`, an empty `<dict></dict>` becomes
 `<dict/>`, a missing XML declaration or DOCTYPE is added). Every value is
-copied exactly as written, so entity references, CDATA and white space inside
-strings survive, and comments are kept, each on its own line.
+copied as written, and comments are kept, each on its own line.
+
+The result is also what signing's strict reader accepts (syntax/strict.py):
+LF line ends, no byte-order mark, and the spellings only XML readers know
+(`&quot;`, `&#46;`, CDATA) rewritten as text that reads the same. When the
+strict reader would still reject the result (a `<real>`, a repeated key),
+there is no formatting.
 """
 
 from __future__ import annotations
 
 from typing import List, Optional, Tuple, Union
 
-from ent_ls.analysis.edits import minimal_edit, newline_of
+from ent_ls.analysis.edits import minimal_edit
 from ent_ls.analysis.engine import Edit
 from ent_ls.document import Document
 from ent_ls.syntax import Element, Token
+from ent_ls.syntax.strict import rewrite
 from ent_ls.syntax.xml import BOM, CDATA, DOCTYPE, PI, TEXT, tag_attributes
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -33,7 +39,7 @@ class _TooBig(Exception):
 def format_document(doc: Document) -> Optional[str]:
     """The document in canonical layout: XML declaration, DOCTYPE, then one
     element per line indented with tabs, the top-level value at the plist's
-    column, the file's newline style and BOM, a final newline. Idempotent.
+    column, LF line ends, no BOM, a final newline. Idempotent.
 
     None when no safe rewrite exists:
     - the file has XML syntax errors (unclosed or mismatched tags, text outside
@@ -41,7 +47,8 @@ def format_document(doc: Document) -> Optional[str]:
     - text or CDATA stands directly inside a dict, array or plist: it has no
       place of its own to move to;
     - the result would be huge (tens of thousands of nested levels, where the
-      indentation alone grows with the square of the depth).
+      indentation alone grows with the square of the depth);
+    - signing's strict reader would reject the result.
     """
     xml = doc.plist.xml
     if xml.problems or xml.dropped or xml.root is None:
@@ -52,9 +59,9 @@ def format_document(doc: Document) -> Optional[str]:
         return None
     if lines is None:
         return None
-    nl = newline_of(doc.text)
-    bom = "\ufeff" if doc.text.startswith("\ufeff") else ""
-    return bom + nl.join(lines) + nl
+    # line breaks inside values become LF too: XML readers read them as LF anyway
+    out, left = rewrite("\n".join(lines).replace("\r\n", "\n").replace("\r", "\n") + "\n")
+    return None if left else out
 
 
 def format_edits(doc: Document) -> Optional[List[Edit]]:

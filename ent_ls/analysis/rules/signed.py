@@ -42,7 +42,7 @@ hold. ent-ls reads no further than the damage, so what it would have found
 there is not checked. Archives that would expand out of all proportion (zip
 bombs) or name paths outside themselves are refused outright. Rebuild or
 re-sign the product, or download it again.""",
-    scope="signed",
+    applies_to="signed",
 )
 def signed_unreadable(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -61,7 +61,7 @@ a command-line tool needs at least an ad hoc signature. It also carries no
 entitlements at all, so whatever the project's `.entitlements` file asks for
 did not make it into the build. Sign it with `codesign --sign` (Xcode does
 this for every target it builds).""",
-    scope="signed",
+    applies_to="signed",
 )
 def signed_unsigned(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -77,7 +77,7 @@ Apple silicon) seals the code but names nobody. The binary runs on the Mac
 that built it; Gatekeeper refuses it elsewhere, the notary service will not
 take it, and restricted entitlements are not honoured. Sign it with a
 Developer ID or distribution identity before shipping.""",
-    scope="signed",
+    applies_to="signed",
 )
 def signed_adhoc(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -94,7 +94,7 @@ this build is meant to ship, yet its entitlements let any process attach a
 debugger and read its memory. The notary service refuses such builds and the
 App Store does not accept them. Sign release builds with entitlements that
 leave `get-task-allow` out; Xcode adds it only to Debug builds.""",
-    scope="signed",
+    applies_to="signed",
 )
 def signed_get_task_allow(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -117,7 +117,7 @@ runtime`, "Hardened Runtime" in Xcode) there is nothing to make an exception
 to: the keys do nothing, and the notary service refuses the build for lack
 of the runtime. Sign with the Hardened Runtime, then keep only the
 exceptions the app needs.""",
-    scope="signed",
+    applies_to="signed",
 )
 def signed_missing_runtime(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -140,7 +140,7 @@ Since iOS 15 and macOS 12 the system reads the DER copy of the entitlements
 means the binary was edited or re-signed by a tool that updated only one;
 the app then has different rights depending on the OS version. Re-sign it
 with a current `codesign`.""",
-    scope="signed",
+    applies_to="signed",
 )
 def signed_der_mismatch(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -163,7 +163,7 @@ entitlements or signing options differ, the app has different rights on
 Intel and on Apple silicon, which is almost always a build mistake (two
 separately signed builds joined with `lipo`). Sign the universal binary as a
 whole, after joining the slices.""",
-    scope="signed",
+    applies_to="signed",
 )
 def signed_slices_differ(ctx) -> Iterator[Finding]:
     view = _signed(ctx)
@@ -276,7 +276,7 @@ profile first. App Sandbox and Hardened Runtime keys (`com.apple.security.*`)
 need no profile and are compared only when the profile lists them, as it
 does for App Groups. Enable the capability for the App ID in the developer account
 and download the profile again, or drop the entitlement.""",
-    scope="profile",
+    applies_to="profile",
 )
 def profile_not_granted(ctx) -> Iterator[Finding]:
     profile = _profile(ctx)
@@ -302,7 +302,7 @@ value the provisioning profile holds; a development profile with
 `production` (or the other way round) is refused at install or when
 registering for pushes. Use the value from the profile, which Xcode sets
 for you when it signs.""",
-    scope="profile",
+    applies_to="profile",
 )
 def profile_aps_environment(ctx) -> Iterator[Finding]:
     profile = _profile(ctx)
@@ -322,7 +322,7 @@ Only development profiles grant `get-task-allow`. With an ad hoc, App Store
 or enterprise profile, a build that asks to be debuggable does not install
 (iOS) or is refused at launch. Build the Release configuration for those
 profiles, or use a development profile for debugging.""",
-    scope="profile",
+    applies_to="profile",
 )
 def profile_get_task_allow(ctx) -> Iterator[Finding]:
     profile = _profile(ctx)
@@ -341,7 +341,7 @@ A profile is valid until its `ExpirationDate`. After that, apps signed with
 it no longer install, and on iOS installed ones stop launching. Renew or
 regenerate the profile in the developer account (or let Xcode manage it)
 and sign again.""",
-    scope="profile",
+    applies_to="profile",
 )
 def profile_expired(ctx) -> Iterator[Finding]:
     profile = _profile(ctx)
@@ -357,7 +357,7 @@ A profile is made for one App ID: its `application-identifier` is the team
 prefix and a bundle identifier, or a wildcard such as `TEAMID.com.example.*`.
 An app whose `CFBundleIdentifier` it does not match cannot use the profile.
 Pick the profile made for this bundle identifier, or fix the identifier.""",
-    scope="profile",
+    applies_to="profile",
 )
 def profile_app_id(ctx) -> Iterator[Finding]:
     profile, view = _profile(ctx), _signed(ctx)
