@@ -339,12 +339,12 @@ def analyze_text_binary(decoded):
 
 # --- fix-all: CLI and server -------------------------------------------------------------------------
 
-MIXED = ("\ufeff" + plist(entry(SANDBOX, "<true></true>") + entry(GROUPS, "<array>\n\t\t<string>&quot;T3AM&quot;.a"
-                                                                           "</string>\n\t\t<string><![CDATA[<b>]]>"
+MIXED = ("\ufeff" + plist(entry(SANDBOX, "<true></true>") + entry(GROUPS, "<array>\n\t\t<string>group.&quot;T3AM&quot;.a"
+                                                                           "</string>\n\t\t<string>group.<![CDATA[<b>]]>"
                                                                            "</string>\n\t</array>")
                           + entry(JIT, "<true />"))).replace("\n", "\r\n")
-MIXED_FIXED = plist(entry(SANDBOX) + entry(GROUPS, "<array>\n\t\t<string>\"T3AM\".a</string>\n\t\t"
-                                                   "<string>&lt;b&gt;</string>\n\t</array>") + entry(JIT))
+MIXED_FIXED = plist(entry(SANDBOX) + entry(GROUPS, "<array>\n\t\t<string>group.\"T3AM\".a</string>\n\t\t"
+                                                   "<string>group.&lt;b&gt;</string>\n\t</array>") + entry(JIT))
 
 
 def test_cli_fix_applies_every_codesign_fix_together(tmp_path):

@@ -86,7 +86,9 @@ plain XML entitlements with no byte-order mark in
 )
 def codesign_parse(ctx) -> Iterator[Finding]:
     doc = ctx.doc
-    if doc.binary:
+    # Text read out of a signature is XML the kernel parses at launch: check it
+    # as such. Only a binary plist file itself is refused outright.
+    if doc.binary and doc.signed is None:
         if not doc.decode_problems:
             yield Finding(0, 0, "codesign will reject this file: AMFIUnserializeXML reads a syntax error near line 1 "
                           "(a binary property list; convert it with plutil -convert xml1)")
