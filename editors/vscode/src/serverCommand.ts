@@ -162,7 +162,7 @@ export function probe(command: string, args: string[], timeoutMs = 15000): Promi
 
 /**
  * Decides how to start the server:
- * 1. `entitlements.server.path` when set (used as given, not probed, so a typo is reported, not skipped);
+ * 1. `entitlements.server.path` when set (used even when `--version` fails, so a typo is reported, not skipped);
  * 2. `ent-ls` on PATH, then in the usual install folders (not in Restricted Mode);
  * 3. the bundled copy, run by the first Python 3.9+ found (the Python extension's interpreter first).
  */
@@ -179,7 +179,9 @@ export async function resolveServerCommand(opts: ResolveOptions): Promise<Server
     const looksLikePath = configured.includes('/') || configured.includes('\\');
     const resolved = looksLikePath ? configured : findOnPath(configured, env, platform);
     if (resolved && isExecutableFile(resolved, platform)) {
-      return { command: resolved, args, source: 'setting' };
+      // Asked only for the output channel: a server without --version is still started.
+      const r = await check(resolved, ['--version']);
+      return { command: resolved, args, source: 'setting', ...(r.ok && r.output ? { version: r.output } : {}) };
     }
     return {
       error:

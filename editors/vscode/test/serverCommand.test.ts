@@ -52,9 +52,16 @@ describe('server discovery', () => {
       serverPath: entLs,
       serverArgs: ['serve', '--log-level', 'debug'],
       env: { PATH: '' },
-      probe: async () => assert.fail('a configured path is not probed'),
+      probe: async (cmd, args) => ({ ok: cmd === entLs && args.join(' ') === '--version', output: 'ent-ls 0.2.0' }),
     });
-    assert.deepEqual(r, { command: entLs, args: ['serve', '--log-level', 'debug'], source: 'setting' });
+    assert.deepEqual(r, {
+      command: entLs,
+      args: ['serve', '--log-level', 'debug'],
+      source: 'setting',
+      version: 'ent-ls 0.2.0',
+    });
+    const failing = await resolveServerCommand({ serverPath: entLs, env: { PATH: '' }, probe: async () => ({ ok: false, output: 'usage' }) });
+    assert.deepEqual(failing, { command: entLs, args: ['serve'], source: 'setting' }, 'used even when --version fails');
   });
 
   test('a server.path that does not exist is a plain-text error naming the setting', async () => {
