@@ -4,7 +4,8 @@ browser), driven headless with Playwright and Debian's chromium, checking what a
 Three workbenches: entitlements.server.path pointing at a venv's ent-ls; no setting at all (the
 server bundled in the .vsix); and a Restricted Mode workspace whose settings point the server at
 a script that must never run. scripts/install-vscode-e2e.sh installs code-server, chromium and
-Playwright; without them the tests skip, or fail when ENT_LS_REQUIRE_EDITORS=1.
+Playwright. The tests run only with ENT_LS_REQUIRE_EDITORS=1 (scripts/test sets it), and then a
+missing tool is a failure.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pytest
 from ent_ls import __version__
 from ent_ls.catalog import default_catalog
 
-from ._support import FIX_TITLE, JIT, SAMPLE, UNSIGNED, missing_tool, run_bounded, which
+from ._support import FIX_TITLE, JIT, SAMPLE, UNSIGNED, editors_required, missing_tool, run_bounded, which
 from .test_vscode import VSCODE_DIR, packaged_vsix  # noqa: F401 (a fixture: the .vsix built in this run)
 
 CODE_SERVER_VERSION = "4.100.3"
@@ -54,8 +55,11 @@ USER_SETTINGS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: checked before the session-wide .vsix build
 def tools() -> None:
+    if not editors_required():
+        pytest.skip("the real-VS-Code test (about 2 minutes) runs only with ENT_LS_REQUIRE_EDITORS=1, "
+                    "as scripts/test and .ci/run set it")
     reason = []
     if not which("node") or not which("npm"):
         reason.append("node/npm not found")
@@ -386,3 +390,21 @@ def test_vscode_restricted_mode_ignores_workspace_server_path(workbench, tmp_pat
     assert not marker.exists(), "the workspace's server script ran in Restricted Mode"
     # the control: the script does leave the marker whenever it runs
     assert subprocess.run([str(script)]).returncode == 1 and marker.exists()
+
+
+def test_vscode_error_notification_is_plain_text_with_buttons(workbench, tmp_path):
+    project = make_project(tmp_path / "broken-setting")
+    missing = tmp_path / "no-such-dir" / "ent-ls"
+    wb = workbench(project, {"entitlements.server.path": str(missing)})
+    page = wb.page
+    wb.open_file("App.entitlements")
+    toast = page.locator(".notifications-toasts .notification-toast", has_text="entitlements.server.path is set to")
+    toast.first.wait_for()
+    message = toast.first.locator(".notification-list-item-message").inner_text()
+    assert message.startswith(f'Entitlements: entitlements.server.path is set to "{missing}"'), message
+    assert "`" not in message and "**" not in message, f"Markdown shown raw: {message}"
+    buttons = [b.strip() for b in toast.first.locator(".monaco-button").all_inner_texts() if b.strip()]
+    assert buttons[:2] == ["Open Settings", "Show Output"], buttons
+    toast.first.locator(".monaco-button", has_text="Open Settings").click()
+    # the Settings editor opens filtered to the server settings
+    page.locator(".settings-editor .setting-item-contents", has_text="Server: Path").first.wait_for()

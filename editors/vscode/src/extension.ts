@@ -94,7 +94,12 @@ function notifyError(message: string, offerInstall: boolean): void {
   // Not awaited: an unanswered notification must not hold up a later restart.
   void vscode.window.showErrorMessage(message, ...buttons).then((choice) => {
     if (choice === 'Open Settings') {
-      void vscode.commands.executeCommand('workbench.action.openSettings', 'entitlements.server');
+      // server.* are machine settings: a remote window (SSH, WSL, code-server) shows them only
+      // among the remote settings.
+      void vscode.commands.executeCommand(
+        vscode.env.remoteName ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings',
+        { query: 'entitlements.server' },
+      );
     } else if (choice === 'Show Output') {
       output?.show(true);
     } else if (choice === 'Copy install command') {
