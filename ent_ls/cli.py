@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--stdio", action="store_true", help="talk over standard input and output (the default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on a TCP address instead of stdio")
+    # vscode-languageclient's spellings: it may ask for Node IPC and passes the editor's process id.
+    serve.add_argument("--node-ipc", action="store_true", help=argparse.SUPPRESS)
+    serve.add_argument("--clientProcessId", "--client-process-id", dest="client_pid", type=int, metavar="PID",
+                       help="exit when the process PID (the editor) has gone")
 
     cat = sub.add_parser("catalog", help="print the entitlement catalog as JSON")
     cat.add_argument("--key", metavar="PREFIX", help="only keys starting with PREFIX")
@@ -306,13 +310,15 @@ def _unified_diff(path: str, old: str, new: str) -> str:
 def run_serve(args) -> int:
     from ent_ls.server import serve
 
+    if args.node_ipc:
+        raise UsageError("--node-ipc is a Node.js transport; ent-ls speaks over --stdio (the default) or --tcp")
     tcp: Optional[Tuple[str, int]] = None
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
         if not host or not port.isdigit():
             raise UsageError(f"--tcp takes HOST:PORT, not {args.tcp!r}")
         tcp = (host, int(port))
-    return serve(tcp)
+    return serve(tcp, client_pid=args.client_pid)
 
 
 def run_catalog(args) -> int:

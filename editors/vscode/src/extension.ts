@@ -7,7 +7,8 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import { closingTagFor } from './autoCloseTag';
-import { findOnPath, isFailure, resolveServerCommand, INSTALL_HINT } from './serverCommand';
+import * as fs from 'node:fs';
+import { describeServer, INSTALL_COMMAND, isFailure, resolveServerCommand } from './serverCommand';
 import { buildServerSettings } from './settings';
 
 const SECTION = 'entitlements';
@@ -15,6 +16,7 @@ const LANGUAGE_ID = 'entitlements';
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
+let extensionPath: string | undefined;
 /** Serialises start/stop/restart so commands and setting changes cannot interleave. */
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -28,6 +30,11 @@ function log(message: string): void {
   output?.appendLine(`[${new Date().toISOString()}] ${message}`);
 }
 
+/** An error as one plain sentence: no Markdown, no trailing period. */
+function plainError(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/`/g, "'").replace(/[.\s]+$/, '');
+}
+
 function firstWorkspaceFolder(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }
@@ -39,7 +46,7 @@ function withTimeout<T>(p: Thenable<T>, ms: number, fallback: T): Promise<T> {
   ]);
 }
 
-/** Interpreter chosen in the Python extension (optional), then python3/python on PATH. */
+/** The interpreter chosen in the Python extension, when it is installed (never asked in Restricted Mode). */
 async function pythonInterpreters(): Promise<string[]> {
   const found: string[] = [];
   const ext = vscode.extensions.getExtension('ms-python.python');
@@ -66,39 +73,66 @@ async function pythonInterpreters(): Promise<string[]> {
       log(`Could not ask the Python extension for its interpreter: ${String(e)}`);
     }
   }
-  for (const name of process.platform === 'win32' ? ['python', 'py'] : ['python3', 'python']) {
-    const p = findOnPath(name);
-    if (p) {
-      found.push(p);
-    }
-  }
   return found;
+}
+
+/**
+ * A server.* setting as it may be used: in Restricted Mode only the user's own value counts, never
+ * one from the workspace (VS Code also drops those, as the manifest lists them in restrictedConfigurations).
+ */
+function serverSetting<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
+  if (vscode.workspace.isTrusted) {
+    return config.get<T>(key);
+  }
+  const info = config.inspect<T>(key);
+  return info?.globalValue ?? info?.defaultValue;
+}
+
+/** A plain-text notification (VS Code shows no Markdown there) with buttons that act. */
+function notifyError(message: string, offerInstall: boolean): void {
+  const buttons = ['Open Settings', 'Show Output', ...(offerInstall ? ['Copy install command'] : [])];
+  // Not awaited: an unanswered notification must not hold up a later restart.
+  void vscode.window.showErrorMessage(message, ...buttons).then((choice) => {
+    if (choice === 'Open Settings') {
+      // server.* are machine settings: a remote window (SSH, WSL, code-server) shows them only
+      // among the remote settings.
+      void vscode.commands.executeCommand(
+        vscode.env.remoteName ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings',
+        { query: 'entitlements.server' },
+      );
+    } else if (choice === 'Show Output') {
+      output?.show(true);
+    } else if (choice === 'Copy install command') {
+      void vscode.env.clipboard.writeText(INSTALL_COMMAND);
+    }
+  });
 }
 
 async function startClient(): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
+  const restricted = !vscode.workspace.isTrusted;
+  if (restricted) {
+    log('Restricted Mode: the workspace values of entitlements.server.* are ignored');
+  }
+  const launcher = extensionPath ? `${extensionPath}/launcher/ent_ls_launcher.py` : undefined;
   const resolved = await resolveServerCommand({
-    serverPath: config.get<string | null>('server.path'),
-    serverArgs: config.get<string[]>('server.args'),
+    serverPath: serverSetting<string | null>(config, 'server.path'),
+    serverArgs: serverSetting<string[]>(config, 'server.args'),
     workspaceFolder: firstWorkspaceFolder(),
+    restricted,
+    bundledLauncher: launcher && fs.existsSync(`${extensionPath}/bundled/ent_ls`) ? launcher : undefined,
     pythonInterpreters,
+    clientProcessId: process.pid,
   });
   if (isFailure(resolved)) {
     log(resolved.error);
     for (const line of resolved.tried) {
       log(`  tried: ${line}`);
     }
-    // Not awaited: an unanswered notification must not hold up a later restart.
-    void vscode.window.showErrorMessage(resolved.error, 'Open Settings', 'Show Output').then((choice) => {
-      if (choice === 'Open Settings') {
-        void vscode.commands.executeCommand('workbench.action.openSettings', 'entitlements.server');
-      } else if (choice === 'Show Output') {
-        output?.show(true);
-      }
-    });
+    notifyError(resolved.error, resolved.offerInstall);
     return;
   }
-  log(`Starting ${resolved.command} ${resolved.args.join(' ')} (found via ${resolved.source})`);
+  log(describeServer(resolved));
 
   const executable: Executable = {
     command: resolved.command,
@@ -145,13 +179,11 @@ async function startClient(): Promise<void> {
     log(`Server started${info ? `: ${info.name} ${info.version ?? ''}` : ''}`);
   } catch (e) {
     log(`The server failed to start: ${String(e)}`);
-    void vscode.window
-      .showErrorMessage(`ent-ls failed to start: ${String(e)}. ${INSTALL_HINT}`, 'Show Output')
-      .then((choice) => {
-        if (choice) {
-          output?.show(true);
-        }
-      });
+    notifyError(
+      `Entitlements: the ent-ls server (${resolved.command}) failed to start: ${plainError(e)}. ` +
+        'Show Output has its messages.',
+      resolved.source !== 'bundled',
+    );
     try {
       await newClient.dispose(5000);
     } catch {
@@ -208,6 +240,7 @@ function autoCloseTags(e: vscode.TextDocumentChangeEvent): void {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionPath = context.extensionPath;
   output = vscode.window.createOutputChannel('Entitlements (ent-ls)');
   context.subscriptions.push(output);
   context.subscriptions.push(vscode.workspace.onDidChangeTextDocument(autoCloseTags));
@@ -221,6 +254,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }),
     ),
     vscode.commands.registerCommand('entitlements.showOutput', () => output?.show(true)),
+    // Trusting the workspace lets its entitlements.server.* values apply: start again with them.
+    vscode.workspace.onDidGrantWorkspaceTrust(() =>
+      enqueue(async () => {
+        log('The workspace is now trusted: restarting the server');
+        await stopClient();
+        await startClient();
+      }),
+    ),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SECTION}.server`)) {
         void enqueue(async () => {

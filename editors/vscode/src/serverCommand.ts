@@ -5,17 +5,29 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+export type ServerSource = 'setting' | 'path' | 'bundled';
+
 export interface ServerCommand {
   command: string;
   args: string[];
   /** Where the command came from, for the output channel. */
-  source: 'setting' | 'path' | 'python';
+  source: ServerSource;
+  /** What `--version` printed (`ent-ls 0.1.0`), when it was asked. */
+  version?: string;
 }
 
 export interface ResolveFailure {
+  /** Plain text for a notification (VS Code does not render Markdown there). */
   error: string;
+  /** Offer to copy the install command: the fix is to install something. */
+  offerInstall: boolean;
   /** Everything that was tried, one line each, for the output channel. */
   tried: string[];
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  output: string;
 }
 
 export interface ResolveOptions {
@@ -25,19 +37,30 @@ export interface ResolveOptions {
   serverArgs?: string[] | null;
   /** Folder `${workspaceFolder}` expands to. */
   workspaceFolder?: string;
-  /** Interpreters to try `python -m ent_ls` with, best first (lazy: only asked when needed). */
+  /** Restricted Mode: skip `ent-ls` on PATH and the Python extension, run the bundled copy. */
+  restricted?: boolean;
+  /** The bundled launcher script (`launcher/ent_ls_launcher.py` in the extension), if it is there. */
+  bundledLauncher?: string;
+  /** Interpreters from the Python extension, best first (lazy: only asked when needed). */
   pythonInterpreters?: () => Promise<string[]>;
-  /** Returns true when `command args...` runs and exits 0. Defaults to {@link probe}. */
-  probe?: (command: string, args: string[]) => Promise<boolean>;
+  /** Runs `command args...`; defaults to {@link probe}. */
+  probe?: (command: string, args: string[]) => Promise<ProbeResult>;
+  /** The editor's process id, passed to the bundled server so it exits with the editor. */
+  clientProcessId?: number;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  homedir?: string;
 }
 
 export const DEFAULT_ARGS = ['serve'];
 
-export const INSTALL_HINT =
-  'Install the server with `pip install ent-ls` (or `pip install /path/to/ent-ls-checkout`), ' +
-  'or point the `entitlements.server.path` setting at the `ent-ls` executable.';
+/** ent-ls is not on PyPI: it is installed from a checkout of its repository. */
+export const INSTALL_COMMAND = 'python3 -m pip install <path to the ent-ls checkout>';
+
+export const NO_PYTHON_MESSAGE =
+  'Entitlements: no Python 3.9 or newer was found to run the ent-ls server that comes with the extension. ' +
+  'Install Python 3 (on macOS: xcode-select --install), or install ent-ls from a checkout with ' +
+  `"${INSTALL_COMMAND}" and set entitlements.server.path to its ent-ls command.`;
 
 /** Expands `~`, `${userHome}`, `${workspaceFolder}` and `${env:NAME}`. */
 export function expandPath(value: string, workspaceFolder?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -53,20 +76,24 @@ export function expandPath(value: string, workspaceFolder?: string, env: NodeJS.
   return out;
 }
 
-/** Looks `name` up on PATH like a shell would; returns the full path or undefined. */
+/** The PATH directories, absolute ones only: a relative entry would resolve inside the opened folder. */
+function pathDirs(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string[] {
+  const pathVar = env.PATH ?? env.Path ?? '';
+  const sep = platform === 'win32' ? ';' : ':';
+  const isAbs = platform === 'win32' ? path.win32.isAbsolute : path.posix.isAbsolute;
+  return pathVar.split(sep).filter((dir) => dir && isAbs(dir));
+}
+
+/** Looks `name` up in `dirs` (default: PATH) like a shell would; returns the full path or undefined. */
 export function findOnPath(
   name: string,
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
+  dirs: string[] = pathDirs(env, platform),
 ): string | undefined {
-  const pathVar = env.PATH ?? env.Path ?? '';
-  const sep = platform === 'win32' ? ';' : ':';
   const exts =
     platform === 'win32' ? (env.PATHEXT ?? '.COM;.EXE;.BAT;.CMD').split(';').filter(Boolean) : [''];
-  for (const dir of pathVar.split(sep)) {
-    if (!dir) {
-      continue;
-    }
+  for (const dir of dirs) {
     for (const ext of exts) {
       const candidate = path.join(dir, name + ext);
       if (isExecutableFile(candidate, platform)) {
@@ -75,6 +102,32 @@ export function findOnPath(
     }
   }
   return undefined;
+}
+
+/**
+ * Where `ent-ls` may be when the editor's PATH lacks it: a server-hosted VS Code gives extensions
+ * the PATH of a login shell, which often misses pip's and pipx's folders.
+ */
+export function usualInstallDirs(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string[] {
+  const dirs = [path.join(home, '.local', 'bin')]; // pip install --user, and pipx's default
+  if (env.PIPX_BIN_DIR) {
+    dirs.push(env.PIPX_BIN_DIR);
+  }
+  if (platform !== 'win32') {
+    dirs.push('/opt/homebrew/bin', '/usr/local/bin');
+  }
+  return dirs;
+}
+
+/** Interpreters tried for the bundled server after the Python extension's. */
+export function fallbackPythons(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string[] {
+  if (platform === 'win32') {
+    const p = findOnPath('python', env, platform);
+    return p ? [p] : [];
+  }
+  const found = findOnPath('python3', env, platform);
+  // Xcode's command-line tools, Homebrew on Apple silicon and on Intel.
+  return [...(found ? [found] : []), '/usr/bin/python3', '/opt/homebrew/bin/python3', '/usr/local/bin/python3'];
 }
 
 function isExecutableFile(file: string, platform: NodeJS.Platform): boolean {
@@ -93,26 +146,30 @@ function isExecutableFile(file: string, platform: NodeJS.Platform): boolean {
   }
 }
 
-/** Runs `command args...` with a time limit; true when it exits 0. */
-export function probe(command: string, args: string[], timeoutMs = 15000): Promise<boolean> {
+/** Runs `command args...` with a time limit; ok when it exits 0, with its first line of output. */
+export function probe(command: string, args: string[], timeoutMs = 15000): Promise<ProbeResult> {
   return new Promise((resolve) => {
     try {
-      execFile(command, args, { timeout: timeoutMs, windowsHide: true }, (err) => resolve(!err));
-    } catch {
-      resolve(false);
+      execFile(command, args, { timeout: timeoutMs, windowsHide: true }, (err, stdout, stderr) => {
+        const output = `${stdout ?? ''}${stderr ?? ''}`.trim().split(/\r?\n/)[0] ?? '';
+        resolve({ ok: !err, output });
+      });
+    } catch (e) {
+      resolve({ ok: false, output: String(e) });
     }
   });
 }
 
 /**
  * Decides how to start the server:
- * 1. `entitlements.server.path` when set (used as given, not probed, so a typo is reported, not skipped);
- * 2. `ent-ls` on PATH;
- * 3. `<python> -m ent_ls` for the first interpreter that has the module.
+ * 1. `entitlements.server.path` when set (used even when `--version` fails, so a typo is reported, not skipped);
+ * 2. `ent-ls` on PATH, then in the usual install folders (not in Restricted Mode);
+ * 3. the bundled copy, run by the first Python 3.9+ found (the Python extension's interpreter first).
  */
 export async function resolveServerCommand(opts: ResolveOptions): Promise<ServerCommand | ResolveFailure> {
   const env = opts.env ?? process.env;
   const platform = opts.platform ?? process.platform;
+  const home = opts.homedir ?? os.homedir();
   const args = opts.serverArgs && opts.serverArgs.length > 0 ? [...opts.serverArgs] : [...DEFAULT_ARGS];
   const check = opts.probe ?? ((c: string, a: string[]) => probe(c, a));
   const tried: string[] = [];
@@ -121,48 +178,82 @@ export async function resolveServerCommand(opts: ResolveOptions): Promise<Server
   if (configured) {
     const looksLikePath = configured.includes('/') || configured.includes('\\');
     const resolved = looksLikePath ? configured : findOnPath(configured, env, platform);
-    if (resolved && (!looksLikePath || fs.existsSync(resolved))) {
-      return { command: resolved, args, source: 'setting' };
+    if (resolved && isExecutableFile(resolved, platform)) {
+      // Asked only for the output channel: a server without --version is still started.
+      const r = await check(resolved, ['--version']);
+      return { command: resolved, args, source: 'setting', ...(r.ok && r.output ? { version: r.output } : {}) };
     }
     return {
-      error: `entitlements.server.path is set to "${opts.serverPath}", but no such executable was found. ${INSTALL_HINT}`,
-      tried: [`entitlements.server.path: ${configured} (not found)`],
+      error:
+        `Entitlements: entitlements.server.path is set to "${opts.serverPath}", but that is not an executable file. ` +
+        'Correct the setting, or clear it to use the ent-ls server that comes with the extension.',
+      offerInstall: false,
+      tried: [`entitlements.server.path: ${configured} (not an executable file)`],
     };
   }
 
-  const onPath = findOnPath('ent-ls', env, platform);
-  if (onPath) {
-    if (await check(onPath, ['--version'])) {
-      return { command: onPath, args, source: 'path' };
+  if (!opts.restricted) {
+    const seenDirs = new Set<string>();
+    const dirs = [...pathDirs(env, platform), ...usualInstallDirs(env, platform, home)].filter(
+      (d) => !seenDirs.has(d) && seenDirs.add(d),
+    );
+    for (const dir of dirs) {
+      const candidate = findOnPath('ent-ls', env, platform, [dir]);
+      if (!candidate) {
+        continue;
+      }
+      const r = await check(candidate, ['--version']);
+      if (r.ok) {
+        return { command: candidate, args, source: 'path', version: r.output };
+      }
+      tried.push(`${candidate} --version (failed: ${r.output || 'no output'})`);
     }
-    tried.push(`${onPath} --version (failed)`);
+    tried.push(`ent-ls on PATH and in ${usualInstallDirs(env, platform, home).join(', ')} (none that runs)`);
+  }
+
+  if (!opts.bundledLauncher) {
+    tried.push('no bundled server in this build of the extension');
   } else {
-    tried.push('ent-ls on PATH (not found)');
+    let interpreters: string[] = [];
+    if (opts.pythonInterpreters && !opts.restricted) {
+      try {
+        interpreters = await opts.pythonInterpreters();
+      } catch (e) {
+        tried.push(`the Python extension's interpreter (lookup failed: ${String(e)})`);
+      }
+    }
+    interpreters = [...interpreters, ...fallbackPythons(env, platform)];
+    const seen = new Set<string>();
+    for (const python of interpreters) {
+      if (!python || seen.has(python)) {
+        continue;
+      }
+      seen.add(python);
+      // -I: ignore PYTHON* variables, the user's site-packages and the current folder.
+      const launch = ['-I', opts.bundledLauncher];
+      const r = await check(python, [...launch, '--version']);
+      if (r.ok) {
+        const pid = opts.clientProcessId !== undefined ? [`--clientProcessId=${opts.clientProcessId}`] : [];
+        const serveArgs = args[0] === 'serve' ? [...args, ...pid] : args;
+        return { command: python, args: [...launch, ...serveArgs], source: 'bundled', version: r.output };
+      }
+      tried.push(`${python} (cannot run the bundled server: ${r.output || 'not found'})`);
+    }
   }
 
-  let interpreters: string[] = [];
-  if (opts.pythonInterpreters) {
-    try {
-      interpreters = await opts.pythonInterpreters();
-    } catch (e) {
-      tried.push(`Python interpreters (lookup failed: ${String(e)})`);
-    }
-  }
-  const seen = new Set<string>();
-  for (const python of interpreters) {
-    if (!python || seen.has(python)) {
-      continue;
-    }
-    seen.add(python);
-    if (await check(python, ['-m', 'ent_ls', '--version'])) {
-      return { command: python, args: ['-m', 'ent_ls', ...args], source: 'python' };
-    }
-    tried.push(`${python} -m ent_ls --version (failed)`);
-  }
-
-  return { error: `Could not find the ent-ls language server. ${INSTALL_HINT}`, tried };
+  return { error: NO_PYTHON_MESSAGE, offerInstall: true, tried };
 }
 
 export function isFailure(r: ServerCommand | ResolveFailure): r is ResolveFailure {
   return (r as ResolveFailure).error !== undefined;
+}
+
+/** One line for the output channel: which server, found how, which version. */
+export function describeServer(r: ServerCommand): string {
+  const how = {
+    setting: 'from the entitlements.server.path setting',
+    path: 'found on PATH',
+    bundled: 'bundled with the extension',
+  }[r.source];
+  return `Using ${r.version || 'ent-ls (version unknown)'} ${how}: ${[r.command, ...r.args].join(' ')}`;
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { CodeAction, Command, DiagnosticSeverity } from 'vscode-languageserver-protocol/node';
-import { findOnPath, isFailure, resolveServerCommand } from '../src/serverCommand';
+import { isFailure, resolveServerCommand } from '../src/serverCommand';
 import { applyTextEdits, editsFor, TestClient, textInRange } from './lspHarness';
 
 const KEY = 'com.apple.security.cs.allow-unsigned-executable-memory';
@@ -35,9 +35,9 @@ async function serverCommand(): Promise<string[] | undefined> {
     assert.ok(Array.isArray(parsed) && parsed.length > 0, 'ENT_LS_SERVER_CMD must be a JSON array of strings');
     return parsed as string[];
   }
-  const resolved = await resolveServerCommand({
-    pythonInterpreters: async () => ['python3', 'python'].map((n) => findOnPath(n)).filter((p): p is string => !!p),
-  });
+  const launcher = path.join(__dirname, '..', '..', 'launcher', 'ent_ls_launcher.py');
+  const bundled = fs.existsSync(path.join(__dirname, '..', '..', 'bundled', 'ent_ls'));
+  const resolved = await resolveServerCommand({ bundledLauncher: bundled ? launcher : undefined });
   return isFailure(resolved) ? undefined : [resolved.command, ...resolved.args];
 }
 
