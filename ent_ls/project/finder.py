@@ -107,10 +107,13 @@ class FileProjects:
     """What the projects say about one entitlements file: the builds that
     sign with it (empty when no target names it)."""
 
-    def __init__(self, path: str, projects: List[Project]) -> None:
+    def __init__(self, path: str, projects: List[Project], complete: bool = True) -> None:
         self.path = path
         self.projects = projects
+        self.complete = complete  # every project concerned could be read
         self.uses: List[Signing] = [row for p in projects for row in p.uses_of(path)]
+        here = os.path.abspath(path)
+        self.inside = any(here.startswith(p.srcroot.rstrip(os.sep) + os.sep) for p in projects)
 
     @property
     def platforms(self) -> List[str]:
@@ -152,7 +155,7 @@ def file_projects(path: str, cache: ProjectCache, extra: Iterable[str] = ()) -> 
     paths = list(dict.fromkeys(list(find_projects_above(path)) + [os.path.abspath(p) for p in extra]))
     if not paths:
         return None
-    projects, _ = cache.read_all(paths)
+    projects, errors = cache.read_all(paths)
     if not projects:
         return None
-    return FileProjects(path, projects)
+    return FileProjects(path, projects, complete=not errors)

@@ -55,6 +55,7 @@ class Signing:
         self.bundle_id: Optional[str] = None
         self.info_plist: Optional[str] = None
         self.info_plist_keys: List[str] = []
+        self.info_plist_known = False  # the keys were read (a file, or generated ones)
         self.undefined: List[str] = []  # variables the entitlements path uses that nothing defines
 
     def to_json(self) -> Dict[str, Any]:
@@ -384,18 +385,24 @@ def _fill(project: Project, row: Signing, r: Resolver, platform: Optional[str]) 
     if info:
         full = os.path.normpath(info if os.path.isabs(info) else os.path.join(project.srcroot, info))
         row.info_plist = full
-        keys.update(_plist_keys(full))
+        found = _plist_keys(full)
+        if found is not None:
+            keys.update(found)
+            row.info_plist_known = True
     if r.get("GENERATE_INFOPLIST_FILE").strip() == "YES":
+        row.info_plist_known = True
         for name in r.names("INFOPLIST_KEY_"):
             if r.get(name).strip():
                 keys.add(name[len("INFOPLIST_KEY_"):])
     row.info_plist_keys = sorted(keys)
 
 
-def _plist_keys(path: str) -> List[str]:
+def _plist_keys(path: str) -> Optional[List[str]]:
+    """The keys of an Info.plist, or None when it cannot be read (missing,
+    broken, or preprocessed): then nothing is known about its keys."""
     try:
         with open(path, "rb") as fh:
             data = plistlib.load(fh)
-    except Exception:  # a missing or broken Info.plist gives no keys; Xcode reports it itself
-        return []
-    return [k for k in data if isinstance(k, str)] if isinstance(data, dict) else []
+    except Exception:  # plistlib raises several kinds; Xcode reports a broken file itself
+        return None
+    return [k for k in data if isinstance(k, str)] if isinstance(data, dict) else None

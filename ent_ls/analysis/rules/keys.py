@@ -272,9 +272,11 @@ def platform_mismatch(ctx) -> Iterator[Finding]:
         return
     inferred = ctx.platform_source == "path"
     how = "going by the file's path" if inferred else "set in the settings"
+    if ctx.platform_source == "project":
+        how = "the Xcode project builds it for " + ", ".join(ctx.platforms)
     for ent in ctx.doc.entitlements:
         entry = ctx.catalog.get(ent.key)
-        if entry is None or entry.available_on(platform):
+        if entry is None or any(entry.available_on(p) for p in ctx.platforms):
             continue
         if inferred and platform in ("iOS", "iPadOS") and entry.available_on("Mac Catalyst"):
             continue  # an iOS folder's file often also signs the Mac Catalyst build
