@@ -41,7 +41,7 @@ class CheckProjects:
                 self.warn(f"ent-ls: project: {error} (skipped)")
                 continue
             for pf in project_diagnostics(project, settings_for(project.pbxproj)):
-                out.append(FileResult(pf.path, pf.text, pf.diagnostics))
+                out.append(FileResult(_shown(pf.path), pf.text, pf.diagnostics))
         return out
 
     def warn(self, message: str) -> None:

@@ -99,7 +99,7 @@ def parse(text: str) -> Value:
         return tokens[pos - 1]
 
     def fail(message: str, tok: Optional[Tuple[str, Any, int]]) -> PlistError:
-        return PlistError(message, lines.line(tok[2] if tok else len(text)))
+        return PlistError(message, lines.line(tok[2] if tok else max(len(text.rstrip("\n")) - 1, 0)))
 
     # stack of (container, pending key); a dict's pending key is None until
     # its "key =" has been read.

@@ -256,7 +256,10 @@ another platform does nothing. The platform comes from `--platform`, the
 `platform` setting, or the file's path (`macos/Runner/...`,
 `App-iOS.entitlements`); when none says, this rule is silent. When the
 platform is only inferred from an iOS path, macOS keys are accepted, because
-the same file often signs the app's Mac Catalyst build.""",
+the same file often signs the app's Mac Catalyst build. When an Xcode project
+signs with the file, the platforms of its targets decide instead (from
+`SDKROOT`, `SUPPORTED_PLATFORMS` and `SUPPORTS_MACCATALYST`), and a key is
+reported only if it exists on none of them.""",
     example="""
 <!-- in macos/Runner/Release.entitlements -->
 <key>aps-environment</key>

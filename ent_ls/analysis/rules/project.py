@@ -15,6 +15,9 @@ from ent_ls.analysis.engine import Finding, rule
 from ent_ls.analysis.rules.common import at_key
 from ent_ls.catalog import schema_dir
 
+# Their examples need an Xcode project; tests/test_project.py drives them.
+PROJECT_RULES = ("missing-entitlements-file", "entitlements-path-case", "unused-entitlements-file",
+                 "hardened-runtime-off", "usage-description")
 HARDENED_PREFIX = "com.apple.security.cs."
 MAC = ("macOS", "Mac Catalyst")
 
