@@ -582,3 +582,22 @@ def test_targets_notes_missing_optional_includes(tmp_path):
 def test_targets_without_a_project_is_a_usage_error(tmp_path):
     r = run_cli("targets", str(tmp_path))
     assert r.returncode == 2 and b"no Xcode project" in r.stderr
+
+
+def test_hostile_settings_end_quickly():
+    # Each level refers ten times to the next: without memoising, 10**12 expansions.
+    stack = [_a(f"A{i}", f"$(A{i + 1})" * 10) for i in range(12)] + [_a("A12", "x")]
+    value = Resolver(stack, {}).get("A0")
+    assert value and set(value) == {"x"} and len(value) == 64 * 1024
+    # A loop through two names and a self-reference through $(inherited).
+    loop = [_a("P", "$(Q)p"), _a("Q", "$(P)q"), _a("R", "$(inherited)r")]
+    r = Resolver(loop, {})
+    assert r.get("P") == "qp" and r.get("R") == "r"
+
+
+def test_a_diamond_of_includes_stays_bounded(tmp_path):
+    for i in range(30):
+        (tmp_path / f"L{i}.xcconfig").write_text(f'#include "L{i + 1}.xcconfig"\n#include "L{i + 1}.xcconfig"\nV{i} = 1\n')
+    (tmp_path / "L30.xcconfig").write_text("END = 1\n")
+    xc = read_xcconfig(str(tmp_path / "L0.xcconfig"))
+    assert len(xc.files) <= 500 and any("more than 500 includes" in p for p in xc.problems)

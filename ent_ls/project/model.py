@@ -372,11 +372,7 @@ def _fill(project: Project, row: Signing, r: Resolver, platform: Optional[str]) 
         state, actual = locate(full)
         row.entitlements_state = state
         row.entitlements_actual = actual if state == "case" else None
-        before = set(r.undefined)
-        r.undefined.clear()
-        r.expand(where.value if where is not None else value)
-        row.undefined = sorted(n for n in r.undefined if n not in ("inherited",))
-        r.undefined |= before
+        row.undefined = r.undefined_in(where.value if where is not None else value)
     if platform in MAC_PLATFORMS:
         row.hardened_runtime = r.get("ENABLE_HARDENED_RUNTIME").strip() == "YES"
     row.bundle_id = r.get("PRODUCT_BUNDLE_IDENTIFIER").strip() or None

@@ -20,6 +20,7 @@ from ent_ls.project.xcconfig import Assignment
 
 MAX_DEPTH = 40  # nested and chained references; real projects use 3 or 4
 MAX_LENGTH = 64 * 1024
+MAX_STEPS = 100_000  # references expanded per resolver: hostile chains end, real ones need a few hundred
 _BARE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -49,6 +50,9 @@ class Resolver:
             self.by_name.setdefault(a.name, []).append(i)
         self.undefined: Set[str] = set()
         self._cache: Dict[str, str] = {}
+        self._memo: Dict[tuple, str] = {}  # (name, below) -> value: A = $(B)$(B), B = $(C)$(C)... stays linear
+        self._steps = 0
+        self._cuts = 0  # loops cut short: a value computed across a cut is not memoised
 
     def names(self, prefix: str = "") -> List[str]:
         return sorted(n for n in self.by_name if n.startswith(prefix))
@@ -69,6 +73,13 @@ class Resolver:
     def expand(self, text: str) -> str:
         return self._expand(text, None, 0, 0, set())
 
+    def undefined_in(self, text: str) -> List[str]:
+        """The variables text uses, directly or through others, that nothing sets."""
+        probe = Resolver([], self.facts)
+        probe.stack, probe.by_name = self.stack, self.by_name
+        probe.expand(text)
+        return sorted(probe.undefined)
+
     def _value(self, name: str, below: int, depth: int, active: Set[tuple]) -> str:
         found = [i for i in self.by_name.get(name, ()) if i < below]
         if not found:
@@ -77,13 +88,21 @@ class Resolver:
             return ""
         i = found[-1]
         key = (name, i)
-        if key in active or depth > MAX_DEPTH:
+        if key in self._memo:
+            return self._memo[key]
+        self._steps += 1
+        if key in active or depth > MAX_DEPTH or self._steps > MAX_STEPS:
+            self._cuts += 1
             return ""  # a reference loop: Xcode gives up on it too
+        cuts = self._cuts
         active.add(key)
         try:
-            return self._expand(self.stack[i].value, name, i, depth + 1, active)
+            value = self._expand(self.stack[i].value, name, i, depth + 1, active)
         finally:
             active.discard(key)
+        if self._cuts == cuts:
+            self._memo[key] = value
+        return value
 
     def _expand(self, text: str, name: Optional[str], index: int, depth: int, active: Set[tuple]) -> str:
         if "$" not in text:

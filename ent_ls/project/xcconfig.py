@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 MAX_INCLUDE_DEPTH = 32
 MAX_FILE_SIZE = 4 * 1024 * 1024
+MAX_READS = 500  # files read for one .xcconfig, includes counted: a diamond of includes stays bounded
 
 _INCLUDE = re.compile(r'^\s*#include(\?)?\s*"([^"]*)"\s*$')
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)((?:\[[^\]=]*=[^\]]*\])*)\s*=(.*)$")
@@ -86,6 +87,9 @@ def _read(path: str, result: Xcconfig, active: Set[str], depth: int) -> None:
             text = fh.read().decode("utf-8", errors="replace")
     except OSError as exc:
         result.problems.append(f"{path}:1: cannot read: {exc.strerror or exc}")
+        return
+    if len(result.files) >= MAX_READS:
+        result.problems.append(f"{path}:1: more than {MAX_READS} includes; the rest are skipped")
         return
     result.files.append(path)
     active.add(real)
