@@ -22,12 +22,13 @@ class CheckProjects:
             if p != "-" and os.path.isdir(p):
                 self.under.extend(find_projects_under(p))
         self._warned = set()
+        self._above: dict = {}  # folder -> projects above it
 
     def attach(self, settings, path: Optional[str]) -> None:
         """Give settings the builds that sign with path (None: no project)."""
         if not path or path == "-":
             return
-        settings.project = file_projects(path, self.cache, self.under)
+        settings.project = file_projects(path, self.cache, self.under, self._above)
 
     def results(self, settings_for, FileResult) -> list:
         """missing-entitlements-file findings for the projects under the

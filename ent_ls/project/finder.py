@@ -149,10 +149,19 @@ class FileProjects:
         return "\n".join(lines)
 
 
-def file_projects(path: str, cache: ProjectCache, extra: Iterable[str] = ()) -> Optional[FileProjects]:
+def file_projects(path: str, cache: ProjectCache, extra: Iterable[str] = (),
+                  above: Optional[Dict[str, List[str]]] = None) -> Optional[FileProjects]:
     """The projects above path (and the extra ones, such as those found in
-    the checked folder or the workspace); None when there are none."""
-    paths = list(dict.fromkeys(list(find_projects_above(path)) + [os.path.abspath(p) for p in extra]))
+    the checked folder or the workspace); None when there are none. above:
+    a memo of find_projects_above by folder, for many files in one run."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if above is None:
+        found = find_projects_above(path)
+    elif folder in above:
+        found = above[folder]
+    else:
+        found = above[folder] = find_projects_above(path)
+    paths = list(dict.fromkeys(list(found) + [os.path.abspath(p) for p in extra]))
     if not paths:
         return None
     projects, errors = cache.read_all(paths)

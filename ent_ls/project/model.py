@@ -91,13 +91,18 @@ class Project:
         self.missing_includes: List[Tuple[str, str, int]] = []  # (#include? path, in file, line)
         self.problems: List[str] = []  # "file:line: message"
         self.synchronized_folders: List[str] = []  # Xcode 16 folders whose files belong to targets
+        self._by_file: Optional[Dict[str, List[Signing]]] = None
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self._starts, offset)
 
     def uses_of(self, path: str) -> List[Signing]:
-        key = _norm(path)
-        return [r for r in self.rows if r.entitlements and _norm(r.entitlements_actual or r.entitlements) == key]
+        if self._by_file is None:  # asked for every file checked and every keystroke: index once
+            self._by_file = {}
+            for r in self.rows:
+                if r.entitlements:
+                    self._by_file.setdefault(_norm(r.entitlements_actual or r.entitlements), []).append(r)
+        return list(self._by_file.get(_norm(path), ()))
 
 
 def _norm(path: str) -> str:
