@@ -601,3 +601,29 @@ def test_a_diamond_of_includes_stays_bounded(tmp_path):
     (tmp_path / "L30.xcconfig").write_text("END = 1\n")
     xc = read_xcconfig(str(tmp_path / "L0.xcconfig"))
     assert len(xc.files) <= 500 and any("more than 500 includes" in p for p in xc.problems)
+
+
+def test_a_broken_project_is_named_and_skipped_by_check(tmp_path):
+    dest = checkout("maccy", tmp_path)
+    (dest / "Maccy" / "Old.entitlements").write_text(plist(TASK_ALLOW))
+    bad = dest / "Broken.xcodeproj"
+    bad.mkdir()
+    (bad / "project.pbxproj").write_text("// !$*UTF8*$!\n{\n\tobjects = {\n\t\tX = {isa = PBXProject; \n")
+    r = run_cli("check", "--format", "json", ".", cwd=dest)
+    assert r.returncode == 1 and b"Traceback" not in r.stderr
+    assert b"ent-ls: project: " in r.stderr and b"Broken.xcodeproj/project.pbxproj:4: not a readable project" \
+        in r.stderr
+    rules = {d["rule"] for d in json.loads(r.stdout)}
+    # Maccy is still read; with one project unreadable nobody can say the file is unused.
+    assert "get-task-allow" in rules and "unused-entitlements-file" not in rules
+
+
+def test_project_rules_follow_the_configuration(tmp_path):
+    dest = checkout("rectangle", tmp_path)
+    (dest / "RectangleLauncher" / "RectangleLauncher.entitlements").unlink()
+    (dest / ".ent-ls.toml").write_text('[severity]\nmissing-entitlements-file = "warning"\n')
+    found = run_cli("check", "--format", "json", ".", cwd=dest)
+    sev = {d["rule"]: d["severity"] for d in json.loads(found.stdout)}
+    assert sev == {"missing-entitlements-file": "warning"}
+    quiet = run_cli("check", "--ignore", "missing-entitlements-file", ".", cwd=dest)
+    assert quiet.returncode == 0 and b"missing-entitlements-file" not in quiet.stdout

@@ -110,7 +110,12 @@ is in use. Delete it, or point the target's setting at it.""",
     <key>com.apple.security.app-sandbox</key>
     <true/>
 </dict>""",
-    fixed="",
+    fixed="""
+<!-- App/App.entitlements, named by CODE_SIGN_ENTITLEMENTS of target App -->
+<dict>
+    <key>com.apple.security.app-sandbox</key>
+    <true/>
+</dict>""",
 )
 def unused_entitlements_file(ctx) -> Iterator[Finding]:
     project = ctx.project
@@ -137,7 +142,10 @@ or drop the exceptions.""",
 <!-- signed into Release, where ENABLE_HARDENED_RUNTIME = NO -->
 <key>com.apple.security.cs.allow-jit</key>
 <true/>""",
-    fixed="",
+    fixed="""
+<!-- signed into Release, where ENABLE_HARDENED_RUNTIME = YES -->
+<key>com.apple.security.cs.allow-jit</key>
+<true/>""",
 )
 def hardened_runtime_off(ctx) -> Iterator[Finding]:
     project = ctx.project
