@@ -627,3 +627,71 @@ def test_project_rules_follow_the_configuration(tmp_path):
     assert sev == {"missing-entitlements-file": "warning"}
     quiet = run_cli("check", "--ignore", "missing-entitlements-file", ".", cwd=dest)
     assert quiet.returncode == 0 and b"missing-entitlements-file" not in quiet.stdout
+
+
+# --- properties --------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=12)
+_VALUES = st.recursive(_TEXT, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+                       max_leaves=20)
+
+
+def _write(value) -> str:
+    """OpenStep text for value, every string quoted (as a test oracle)."""
+    if isinstance(value, dict):
+        return "{" + "".join(f"{_write(k)} = {_write(v)}; " for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "(" + ", ".join(_write(v) for v in value) + ")"
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES)
+def test_any_value_written_in_openstep_reads_back(value):
+    assert parse("// !$*UTF8*$!\n" + _write(value) + "\n") == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list('{}();=,"/*<>ab0 \n\\')), max_size=60))
+def test_any_text_parses_or_gets_a_plist_error(text):
+    try:
+        parse(text)
+    except PlistError as exc:
+        assert exc.line >= 1
+
+
+_RECTANGLE = (DATA / "rectangle" / "Rectangle.xcodeproj" / "project.pbxproj").read_text(encoding="utf-8")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, len(_RECTANGLE)), st.integers(0, 40), st.text(max_size=3))
+def test_a_damaged_real_project_reads_or_gets_a_project_error(tmp_path_factory, cut, drop, insert):
+    xp = tmp_path_factory.mktemp("damaged") / "App.xcodeproj"
+    xp.mkdir()
+    (xp / "project.pbxproj").write_text(_RECTANGLE[:cut] + insert + _RECTANGLE[cut + drop:], encoding="utf-8")
+    try:
+        read_project(str(xp))
+    except ProjectError as exc:
+        assert str(exc).startswith(str(xp / "project.pbxproj"))
+
+
+@pytest.mark.parametrize("objects", [
+    "P = {isa = PBXProject; targets = ({a = b;}); buildConfigurationList = (x); mainGroup = (y); };",
+    "P = {isa = PBXProject; targets = (T); }; T = {isa = PBXNativeTarget; name = (a); buildConfigurationList = L; };"
+    " L = {isa = XCConfigurationList; buildConfigurations = (C, {x = y;}); };"
+    " C = {isa = XCBuildConfiguration; name = Debug; buildSettings = {A = {b = c;}; B = (x, {y = z;}); }; };",
+    "P = {isa = PBXProject; projectDirPath = (a); mainGroup = G; }; G = {isa = PBXGroup; children = G; path = (p); };",
+])
+def test_strange_shapes_read_or_get_a_project_error(tmp_path, objects):
+    xp = tmp_path / "App.xcodeproj"
+    xp.mkdir()
+    (xp / "project.pbxproj").write_text("{ objects = { " + objects + " }; rootObject = P; }")
+    try:
+        project = read_project(str(xp))
+    except ProjectError as exc:
+        assert "not a readable project" in str(exc)
+    else:
+        assert all(r.entitlements is None for r in project.rows)

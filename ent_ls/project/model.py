@@ -128,6 +128,8 @@ def read_project(path: str) -> Project:
         _build(project, root)
     except _Bad as exc:
         raise ProjectError(f"{project.pbxproj}: not a readable project: {exc}") from None
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:  # a shape no Xcode writes
+        raise ProjectError(f"{project.pbxproj}: not a readable project: unexpected structure ({exc})") from None
     return project
 
 
@@ -158,7 +160,7 @@ def _build(project: Project, root: Any) -> None:
     project_levels = {c_name: levels for c_name, levels in _config_levels(project, objects, proj, paths)}
     targets = proj.get("targets") if isinstance(proj.get("targets"), list) else []
     for tid in targets:
-        target = objects.get(tid)
+        target = _obj(objects, tid)
         if not isinstance(target, dict) or target.get("isa") != "PBXNativeTarget":
             continue
         name = target.get("name") if isinstance(target.get("name"), str) else str(tid)
@@ -169,6 +171,11 @@ def _build(project: Project, root: Any) -> None:
             for lvl in project_levels.get(c_name, []) + t_levels:
                 stack.extend(level(lvl))
             project.rows.extend(_rows(project, name, product_type, c_name, stack, schemes))
+
+
+def _obj(objects: Dict[str, Any], ref: Any) -> Any:
+    """The object an id names; None for an id that is not a string."""
+    return objects.get(ref) if isinstance(ref, str) else None
 
 
 def _isa(obj: Any) -> Optional[str]:
@@ -215,10 +222,10 @@ def _file_paths(objects: Dict[str, Any], proj: Dict[str, Any], srcroot: str) -> 
 def _config_levels(project: Project, objects: Dict[str, Any], owner: Dict[str, Any], paths: Dict[str, str]):
     """(configuration name, [xcconfig level, buildSettings level]) for a
     project or target."""
-    lst = objects.get(owner.get("buildConfigurationList"))
+    lst = _obj(objects, owner.get("buildConfigurationList"))
     configs = lst.get("buildConfigurations") if isinstance(lst, dict) else None
     for cid in configs if isinstance(configs, list) else []:
-        cfg = objects.get(cid)
+        cfg = _obj(objects, cid)
         if not isinstance(cfg, dict) or not isinstance(cfg.get("name"), str):
             continue
         levels: List[List[Assignment]] = []
