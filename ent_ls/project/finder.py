@@ -10,6 +10,7 @@ from ent_ls.project.model import Project, ProjectError, Signing, read_project
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "DerivedData", "Pods",
              "Carthage", ".build", "build", ".swiftpm"}
 MAX_PROJECTS = 200
+MAX_FOLDERS = 20_000  # a workspace walk stops here: a huge monorepo must not delay the first diagnostics
 
 
 def _projects_in(folder: str) -> List[str]:
@@ -36,7 +37,11 @@ def find_projects_above(path: str) -> List[str]:
 
 def find_projects_under(folder: str) -> List[str]:
     found: List[str] = []
+    seen = 0
     for root, dirs, _files in os.walk(folder):
+        seen += 1
+        if seen > MAX_FOLDERS:
+            break
         keep = []
         for d in sorted(dirs):
             if d.endswith(".xcodeproj"):

@@ -130,6 +130,3 @@ def split_key(key: str) -> Tuple[str, Dict[str, str]]:
         return key.strip(), {}
     return key[:cut].strip(), parse_conditions(key[cut:])
 
-
-def optional_str(value: object) -> Optional[str]:
-    return value if isinstance(value, str) else None
