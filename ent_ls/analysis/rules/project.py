@@ -59,9 +59,9 @@ entitlements at all). ent-ls resolves the setting the way Xcode does (target
 over project, `.xcconfig` files under both, `$(inherited)`, `$(SRCROOT)`,
 `$(TARGET_NAME)`, nested `$(A_$(B))`, `:default=`, `[sdk=...]` conditions)
 and reports the line that sets it, in `project.pbxproj` or the `.xcconfig`,
-naming the path as written. `ent-ls check` reports it for every project
-above a checked file and under a checked folder; `ent-ls targets` shows the
-whole table.
+naming the path as written. `ent-ls check` reports it for the projects under
+a checked folder, and the language server for those in its workspace
+folders; `ent-ls targets` shows the whole table.
 
 Fix the path, or add the file. When the value comes from an optional
 `#include?` that is not in the repository, ent-ls says which one and does not
