@@ -695,3 +695,17 @@ def test_strange_shapes_read_or_get_a_project_error(tmp_path, objects):
         assert "not a readable project" in str(exc)
     else:
         assert all(r.entitlements is None for r in project.rows)
+
+
+def test_targets_names_the_project_when_several_share_a_folder(tmp_path):
+    dest = checkout("rectangle", tmp_path)
+    shutil.copytree(DATA / "maccy" / "Maccy.xcodeproj", dest / "Maccy.xcodeproj")
+    r = run_cli("targets", "--format", "json", cwd=dest)
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert sorted({(row["project"], row["target"]) for row in rows if row["entitlements"]}) == [
+        ("Maccy.xcodeproj", "Maccy"), ("Rectangle.xcodeproj", "Rectangle"),
+        ("Rectangle.xcodeproj", "RectangleLauncher")]
+    # check in that folder reads both: Maccy's file is not in this checkout
+    found = check_json(dest, ".")
+    assert [(p, rule) for p, rule, _, _ in found] == [("Maccy.xcodeproj/project.pbxproj", "missing-entitlements-file")] * 2
