@@ -709,3 +709,18 @@ def test_targets_names_the_project_when_several_share_a_folder(tmp_path):
     # check in that folder reads both: Maccy's file is not in this checkout
     found = check_json(dest, ".")
     assert [(p, rule) for p, rule, _, _ in found] == [("Maccy.xcodeproj/project.pbxproj", "missing-entitlements-file")] * 2
+
+
+def test_completion_ranks_every_target_platform_first():
+    from ent_ls.catalog import default_catalog
+    from ent_ls.document import Document
+    from ent_ls.features.completion import complete
+
+    text = plist("\t<key>com.apple.</key>\n")
+    offset = text.index("com.apple.") + len("com.apple.")
+    labels = [i.label for i in complete(Document(text), default_catalog(), offset, False, "iOS,macOS").items]
+    tv_only = labels.index("com.apple.developer.user-management")
+    assert labels.index("com.apple.developer.healthkit") < tv_only
+    assert labels.index("com.apple.security.app-sandbox") < tv_only
+    ios_only = [i.label for i in complete(Document(text), default_catalog(), offset, False, "iOS").items]
+    assert ios_only.index("com.apple.developer.healthkit") < ios_only.index("com.apple.security.app-sandbox")

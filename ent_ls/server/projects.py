@@ -90,12 +90,10 @@ def on_top_dict(doc, offset: int) -> bool:
 
 
 def project_platform(settings) -> Optional[str]:
-    """The platform to rank completions for: the target's (macOS first)."""
+    """The platforms to rank completions for, comma-separated: the targets'."""
     project = getattr(settings, "project", None)
     platforms = project.platforms if project is not None else []
-    if not platforms:
-        return None
-    return "macOS" if "macOS" in platforms else platforms[0]
+    return ",".join(platforms) or None
 
 
 def lens_title(fp: FileProjects) -> str:
