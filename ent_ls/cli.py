@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    targets = sub.add_parser("targets", help="list what each Xcode target and configuration signs with", description=(
+        "For every target and build configuration of the Xcode projects under PATH (or above it): the "
+        "entitlements file, platforms, Hardened Runtime, bundle identifier."))
+    targets.add_argument("paths", nargs="*", metavar="PATH", help="folders, .xcodeproj or files (default: .)")
+    targets.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -122,6 +128,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return run_explain(args)
         if args.command == "rules":
             return run_rules(args)
+        if args.command == "targets":
+            from ent_ls.cli_project import run_targets
+
+            return run_targets(args)
         parser.print_help()
         return EXIT_OK
     except UsageError as exc:
@@ -188,6 +198,9 @@ def run_check(args) -> int:
     if "-" in paths and args.fix and len(paths) > 1:
         raise UsageError("--fix with standard input works only when '-' is the only path")
 
+    from ent_ls.cli_project import CheckProjects
+
+    projects = CheckProjects(args.paths)  # the Xcode projects around the files, read once
     catalog = default_catalog()
     results: List[FileResult] = []
     io_errors = 0
@@ -216,6 +229,7 @@ def run_check(args) -> int:
             if cache_key is not None:
                 settings_cache[cache_key] = base
         settings = base.copy()
+        projects.attach(settings, cfg_for)
         settings.check_rule_ids(known)
         _apply_cli(settings, args)
         for problem in settings.problems:
@@ -257,6 +271,7 @@ def run_check(args) -> int:
             diags = analyze(doc, catalog, settings)
         # decoding problems are reported once, by xml-syntax
         results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines))
+    results.extend(projects.results(lambda p: _settings_for_project(p, fixed_config, args), FileResult))
     if progress:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
     for path in signed_paths:  # binaries, bundles, archives, profiles
@@ -295,6 +310,14 @@ def run_check(args) -> int:
         return EXIT_ERROR
     worst = [d for r in results for d in r.diagnostics if d.severity in ("error", "warning")]
     return EXIT_FINDINGS if worst and not args.exit_zero else EXIT_OK
+
+
+def _settings_for_project(path: str, fixed_config, args):
+    from ent_ls.config import load_config, settings_for
+
+    settings = load_config(fixed_config) if fixed_config else settings_for(path)
+    _apply_cli(settings, args)
+    return settings
 
 
 def _unified_diff(path: str, old: str, new: str) -> str:

@@ -39,6 +39,7 @@ class Settings:
         self.debug_files: List[str] = list(DEFAULT_DEBUG_FILES)
         self.source: Optional[str] = None  # the config file read, if any
         self.problems: List[str] = []  # "file:line: message"
+        self.project: Any = None  # ent_ls.project.FileProjects: the builds that sign with the file
 
     def copy(self) -> "Settings":
         new = Settings()
@@ -52,6 +53,9 @@ class Settings:
         return self.select is None or rule_id in self.select or "ALL" in self.select
 
     def is_debug_file(self, path: Optional[str]) -> bool:
+        uses = self.project.uses if self.project is not None else None
+        if uses:  # the project decides: debug when only debug configurations sign with it
+            return all(u.debug for u in uses)
         if not path:
             return False
         name = os.path.basename(path).lower()

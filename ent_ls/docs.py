@@ -36,13 +36,13 @@ def rule_markdown(rule: Rule, level: int = 2) -> str:
         lines += ["```xml", rule.fixed, "```", ""]
     else:
         lines += ["Remove the key and its value (the quick fix does this), or keep it and silence the rule.", ""]
-    lines += [
-        f"{h}# Silence it",
-        "",
-        f"- on one entry: put `<!-- ent-ls: disable-next-line {rule.id} -->` on the line above it;",
-        f"- in one file: add `<!-- ent-ls: disable {rule.id} -->` anywhere in it;",
-        f"- everywhere: `ignore = [\"{rule.id}\"]` under `[tool.ent-ls]`, or `--ignore {rule.id}`.",
-    ]
+    lines += [f"{h}# Silence it", ""]
+    if not rule.example.lstrip().startswith("/*"):  # findings on project files have no comments of ours
+        lines += [
+            f"- on one entry: put `<!-- ent-ls: disable-next-line {rule.id} -->` on the line above it;",
+            f"- in one file: add `<!-- ent-ls: disable {rule.id} -->` anywhere in it;",
+        ]
+    lines += [f"- everywhere: `ignore = [\"{rule.id}\"]` under `[tool.ent-ls]`, or `--ignore {rule.id}`."]
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
 from ent_ls.analysis import all_rules
+from ent_ls.analysis.rules.project import PROJECT_RULES
 
 RULES = [r for r in all_rules() if r.example]
 _IN = re.compile(r"<!-- in (\S+) -->")
@@ -38,6 +39,8 @@ def as_file(rule_id: str, snippet: str, suppress: bool = False):
 def write_examples(root: Path, which: str, suppress: bool = False):
     files = {}
     for rule in RULES:
+        if rule.id in PROJECT_RULES:
+            continue  # needs a project: tests/test_project.py
         snippet = rule.example if which == "example" else rule.fixed
         if not snippet:
             continue
@@ -112,6 +115,8 @@ async def test_examples_and_suppressions_through_the_server(client: LanguageClie
         assert rule_id not in await diagnostics_for(client, path), rule_id
     quiet = {}
     for rule in RULES:
+        if rule.id in PROJECT_RULES:
+            continue
         rel, text = as_file(rule.id, rule.example, suppress=True)
         p = tmp_path / "quiet" / rule.id / rel
         p.parent.mkdir(parents=True, exist_ok=True)

@@ -95,6 +95,8 @@ def test_any_bytes_decode_and_parse(data):
 def test_damaged_utf16_is_reported_not_raised():
     decoded = decode(b"<\x00<<\x00\x00\x00\x00\x00\xd8")
     assert decoded.lossy and "damaged" in decoded.problems[0].message
+    cut = decode(b"\x00<\x80")  # UTF-16BE told by its first character, an odd byte at the end
+    assert cut.lossy and "damaged" in cut.problems[0].message and "\udc80" not in cut.text
 
 
 # --- specific behaviour ----------------------------------------------------

@@ -67,6 +67,14 @@ class Context:
         name = settings.platform or infer_platform(doc.path)
         self.platform_source = "settings" if settings.platform else ("path" if name else None)
         self.platform: Optional[str] = PLATFORMS.get(name) if name else None
+        # The Xcode project, when one signs with the file, says more than the path.
+        self.project = getattr(settings, "project", None)
+        self.platforms: List[str] = [self.platform] if self.platform else []
+        built_for = self.project.platforms if self.project is not None else []
+        if built_for and not settings.platform:
+            self.platforms = [p for p in built_for if p in PLATFORMS.values()]
+            self.platform = ("macOS" if "macOS" in self.platforms else self.platforms[0]) if self.platforms else None
+            self.platform_source = "project" if self.platform else None
 
 
 def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional[Settings] = None) -> List[Diagnostic]:

@@ -83,7 +83,8 @@ class CompletionResult:
 def complete(doc: Document, catalog: Catalog, offset: int, snippets: bool,
              platform: Optional[str] = None) -> CompletionResult:
     """Completions at offset. platform is a key of catalog.PLATFORMS ("macos")
-    or a catalog name ("macOS"); keys not available there sort last."""
+    or a catalog name ("macOS"), or several comma-separated (a target's
+    platforms); keys not available on any of them sort last."""
     ctx = cx.cursor_context(doc, offset)
     kind = ctx.kind
     if kind == cx.KEY_TEXT:
@@ -152,7 +153,7 @@ def _ranked_keys(doc: Document, catalog: Catalog, typed: str, platform: Optional
     def present(key: str) -> bool:
         return any(e.key_node.elem is not exclude for e in by_key.get(key, ()))
 
-    name = _platform_name(platform)
+    names = [_platform_name(p.strip()) for p in platform.split(",")] if platform else []  # a target's platforms
     ranked = []
     filtered = False
     for entry in catalog.entries.values():
@@ -161,7 +162,7 @@ def _ranked_keys(doc: Document, catalog: Catalog, typed: str, platform: Optional
             filtered = True
             continue
         here = present(entry.key)
-        missing = name is not None and not entry.available_on(name)
+        missing = bool(names) and not any(entry.available_on(n) for n in names)
         order = (here, missing, entry.deprecated, tier, _COMMON_RANK.get(entry.key, len(COMMON_KEYS)), entry.key)
         ranked.append((order, entry, here))
     ranked.sort(key=lambda r: r[0])

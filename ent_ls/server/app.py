@@ -140,6 +140,9 @@ class EntLsServer(LanguageServer):
         self.pending: Dict[str, asyncio.Handle] = {}
         self.settings_generation = 0  # bumps when settings change, for pull result ids
         self.shutdown_requested = False
+        from ent_ls.server.projects import WorkspaceProjects
+
+        self.projects = WorkspaceProjects()  # Xcode projects: which builds sign with each file
 
     # --- documents -----------------------------------------------------------
 
@@ -184,6 +187,7 @@ class EntLsServer(LanguageServer):
         settings = od.file_settings.copy()
         if self.client_settings:
             settings.update(self.client_settings, "client settings")
+        settings.project = self.projects.for_path(self, od.path if od.uri.startswith("file:") else None)
         return settings
 
     def set_client_settings(self, value: Any) -> None:

@@ -13,6 +13,7 @@ from ent_ls.analysis.fixes import fix_document
 from ent_ls.analysis.suppress import suppression_fixes
 from ent_ls.features.hover import markdown_for_key, value_markdown
 from ent_ls.server.app import CONFIG_SECTION, FIX_ALL_KIND, EntLsServer, OpenDocument, fix_action, with_document
+from ent_ls.server.projects import PROJECT_GLOBS, lens_title, on_top_dict
 from ent_ls.syntax import PArray, PScalar
 
 
@@ -26,6 +27,7 @@ def register(server: EntLsServer) -> None:
     async def initialized(ls: EntLsServer, params: types.InitializedParams) -> None:
         await watch_config_files(ls)
         await refresh_configuration(ls)
+        ls.projects.publish(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: EntLsServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -34,6 +36,8 @@ def register(server: EntLsServer) -> None:
             od.file_settings = None
             od.invalidate()
         republish(ls)
+        if ls.projects.changed(params.changes):  # an Xcode project or .xcconfig
+            ls.projects.publish(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: EntLsServer, params: types.DidChangeConfigurationParams) -> None:
@@ -100,6 +104,15 @@ def register(server: EntLsServer) -> None:
     def code_action(ls: EntLsServer, params: types.CodeActionParams, od: OpenDocument):
         return code_actions(ls, od, params)
 
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    @with_document(list)
+    def code_lens(ls: EntLsServer, params: types.CodeLensParams, od: OpenDocument) -> List[types.CodeLens]:
+        fp = ls.settings_for(od).project
+        if fp is None:
+            return []
+        rng = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+        return [types.CodeLens(range=rng, command=types.Command(title=lens_title(fp), command=""))]
+
     @server.feature(types.CODE_ACTION_RESOLVE)
     def code_action_resolve(ls: EntLsServer, action: types.CodeAction) -> types.CodeAction:
         data = action.data if isinstance(action.data, dict) else {}
@@ -132,6 +145,7 @@ async def watch_config_files(ls: EntLsServer) -> None:
     options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[
         types.FileSystemWatcher(glob_pattern="**/.ent-ls.toml"),
         types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+        *(types.FileSystemWatcher(glob_pattern=g) for g in PROJECT_GLOBS),
     ])
     try:
         await ls.client_register_capability_async(types.RegistrationParams(registrations=[types.Registration(
@@ -171,6 +185,10 @@ def republish(ls: EntLsServer) -> None:
 def hover_at(ls: EntLsServer, od: OpenDocument, offset: int):
     """(markdown, start, end) for what is under offset, or None."""
     doc = od.doc
+    if on_top_dict(doc, offset):  # which builds sign with the file, from the Xcode project
+        fp = ls.settings_for(od).project
+        tag = doc.root_dict.elem.start_tag
+        return (fp.summary(), tag.start, tag.end) if fp is not None else None
     ent = doc.entitlement_at(offset)
     if ent is None:
         return None

@@ -15,6 +15,7 @@ from ent_ls.features.links import document_links
 from ent_ls.features.selection import selection_ranges
 from ent_ls.features.symbols import document_symbols
 from ent_ls.server.app import EntLsServer, JsonReady, OpenDocument, with_document
+from ent_ls.server.projects import project_platform
 
 # Plain ints: the completion JSON is built by hand, and enum lookups per item add up.
 COMPLETION_KIND = {
@@ -58,7 +59,7 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
     conv = ls.positions(od)
     offset = conv.offset(params.position)
     settings = ls.settings_for(od)
-    result = complete(od.doc, ls.catalog, offset, snippets, settings.platform)
+    result = complete(od.doc, ls.catalog, offset, snippets, settings.platform or project_platform(settings))
     items = []
     ranges: dict = {}  # most items replace the same span: convert it once
     for it in result.items:

@@ -71,6 +71,10 @@ def decode(data: bytes) -> Decoded:
                 problems.append(Problem(start, start + len(declared), note, "encoding"))
     try:
         text = data.decode(encoding, "surrogateescape")
+        cut = _ESCAPED.search(text) if encoding.startswith("utf-16") else None
+        if cut is not None:  # a cut last character: UTF-16 cannot write escaped bytes back
+            start = len(data) - 1 if len(data) % 2 else 2 * cut.start()
+            raise UnicodeDecodeError(encoding, data, start, len(data), "truncated data")
     except UnicodeDecodeError as exc:  # damaged UTF-16: odd length, a cut surrogate pair
         text = data.decode(encoding, "replace")
         at = min(exc.start // 2, len(text))

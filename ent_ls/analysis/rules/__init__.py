@@ -4,3 +4,4 @@
 from ent_ls.analysis.rules import structure, runtime, keys, distribution, values  # noqa: F401
 from ent_ls.analysis.rules import codesign  # noqa: F401
 from ent_ls.analysis.rules import signed  # noqa: F401
+from ent_ls.analysis.rules import project  # noqa: F401

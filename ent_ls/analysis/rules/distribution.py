@@ -35,9 +35,12 @@ NON_MAC = {"iOS", "iPadOS", "tvOS", "watchOS", "visionOS"}
 other processes attach to the app as a debugger and read its memory. Xcode
 adds it to Debug builds by itself; in a file used for release builds it makes
 the shipped app debuggable in the field, and the notary service rejects it.
-The rule is silent for files meant for debug builds: by default any file
-whose name contains "debug" (`DebugProfile.entitlements`), or the globs in
-the `debug-files` setting.""",
+The rule is silent for files meant for debug builds. When an Xcode project
+signs with the file, its configurations decide: silent when only debug
+configurations use it, reported when any release one does, whatever the
+file's name. Otherwise the name decides: by default any file whose name
+contains "debug" (`DebugProfile.entitlements`), or the globs in the
+`debug-files` setting.""",
     example="""
 <key>com.apple.security.get-task-allow</key>
 <true/>""",

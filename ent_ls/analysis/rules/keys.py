@@ -286,7 +286,11 @@ another platform does nothing. The platform comes from `--platform`, the
 platform is only inferred from an iOS path, macOS keys are accepted, because
 the same file often signs the app's Mac Catalyst build. Where Apple's
 capability lists offer a key on a platform its key page leaves out (App
-Groups on visionOS), the lists win: the catalog's `capability_platforms`.""",
+Groups on visionOS), the lists win: the catalog's `capability_platforms`.
+When an Xcode project signs with the file, the platforms of its targets
+decide instead (from `SDKROOT`, `SUPPORTED_PLATFORMS` and
+`SUPPORTS_MACCATALYST`), and a key is reported only if it exists on none of
+them.""",
     example="""
 <!-- in macos/Runner/Release.entitlements -->
 <key>aps-environment</key>
@@ -302,10 +306,17 @@ def platform_mismatch(ctx) -> Iterator[Finding]:
         return
     inferred = ctx.platform_source == "path"
     how = "going by the file's path" if inferred else "set in the settings"
+    if ctx.platform_source == "project":
+        how = "the Xcode project builds it for " + ", ".join(ctx.platforms)
     for ent in ctx.doc.entitlements:
         entry = ctx.catalog.get(ent.key)
-        if entry is None or entry.listed_on(platform):
-            continue  # listed_on: Apple's capability lists win over the key page
+the same file often signs the app's Mac Catalyst build. Where Apple's
+capability lists offer a key on a platform its key page leaves out (App
+Groups on visionOS), the lists win: the catalog's `capability_platforms`.
+When an Xcode project signs with the file, the platforms of its targets
+decide instead (from `SDKROOT`, `SUPPORTED_PLATFORMS` and
+`SUPPORTS_MACCATALYST`), and a key is reported only if it exists on none of
+them.""",
         if inferred and platform in ("iOS", "iPadOS") and entry.available_on("Mac Catalyst"):
             continue  # an iOS folder's file often also signs the Mac Catalyst build
         where = ", ".join(entry.platforms) or "no platform"
