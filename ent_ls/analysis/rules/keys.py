@@ -310,13 +310,9 @@ def platform_mismatch(ctx) -> Iterator[Finding]:
         how = "the Xcode project builds it for " + ", ".join(ctx.platforms)
     for ent in ctx.doc.entitlements:
         entry = ctx.catalog.get(ent.key)
-the same file often signs the app's Mac Catalyst build. Where Apple's
-capability lists offer a key on a platform its key page leaves out (App
-Groups on visionOS), the lists win: the catalog's `capability_platforms`.
-When an Xcode project signs with the file, the platforms of its targets
-decide instead (from `SDKROOT`, `SUPPORTED_PLATFORMS` and
-`SUPPORTS_MACCATALYST`), and a key is reported only if it exists on none of
-them.""",
+        # listed_on: Apple's capability lists win over the key page
+        if entry is None or any(entry.listed_on(p) for p in ctx.platforms):
+            continue
         if inferred and platform in ("iOS", "iPadOS") and entry.available_on("Mac Catalyst"):
             continue  # an iOS folder's file often also signs the Mac Catalyst build
         where = ", ".join(entry.platforms) or "no platform"
