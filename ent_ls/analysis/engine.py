@@ -11,6 +11,13 @@ SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # lower is worse
 UNNECESSARY = "unnecessary"
 DEPRECATED = "deprecated"
 
+# Rule scopes. A rule whose findings for each entitlement depend only on that
+# entry's text (with its line), the catalog and the settings says ENTRY; the
+# server then re-runs it only for the entries an edit touched. DOCUMENT, the
+# default, is always safe: the rule runs on every analysis.
+DOCUMENT = "document"
+ENTRY = "entry"
+
 
 class Edit:
     """Replace text[start:end] with new_text."""
@@ -119,8 +126,10 @@ class Rule:
         doc: str = "",
         example: str = "",
         fixed: str = "",
+        scope: str = DOCUMENT,
     ) -> None:
         assert severity in SEVERITIES, severity
+        assert scope in (DOCUMENT, ENTRY), scope
         self.id = id
         self.severity = severity
         self.summary = summary
@@ -128,18 +137,20 @@ class Rule:
         self.doc = doc.strip()
         self.example = example.strip("\n")
         self.fixed = fixed.strip("\n")
+        self.scope = scope
 
 
 REGISTRY: Dict[str, Rule] = {}
 
 
-def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "") -> Callable:
-    """Register a check function as a rule."""
+def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "",
+         scope: str = DOCUMENT) -> Callable:
+    """Register a check function as a rule (scope: see ENTRY)."""
 
     def register(check: Callable[[object], Iterator[Finding]]) -> Callable:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
-        REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed)
+        REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed, scope)
         return check
 
     return register

@@ -55,6 +55,7 @@ reported by `private-entitlement` instead.""",
     fixed="""
 <key>com.apple.security.cs.allow-jit</key>
 <true/>""",
+    scope="entry",
 )
 def unknown_key(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
@@ -89,6 +90,7 @@ Apple-internal keys beyond `com.apple.private.` is in
 <key>com.apple.private.security.no-sandbox</key>
 <true/>""",
     fixed="",
+    scope="entry",
 )
 def private_entitlement(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
@@ -161,6 +163,7 @@ are left alone.""",
     fixed="""
 <key>com.apple.security.app-sandbox</key>
 <true/>""",
+    scope="entry",
 )
 def value_type(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
@@ -193,6 +196,7 @@ work. Placeholders such as `$(APS_ENVIRONMENT)` are left alone.""",
     fixed="""
 <key>aps-environment</key>
 <string>production</string>""",
+    scope="entry",
 )
 def unknown_value(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
@@ -265,6 +269,7 @@ the same file often signs the app's Mac Catalyst build.""",
 <!-- in macos/Runner/Release.entitlements -->
 <key>com.apple.developer.aps-environment</key>
 <string>production</string>""",
+    scope="entry",
 )
 def platform_mismatch(ctx) -> Iterator[Finding]:
     platform = ctx.platform
