@@ -11,14 +11,17 @@ The result equals a fresh analysis (tests/test_analysis_reuse.py).
 
 from __future__ import annotations
 
+import bisect
 import copy
 from typing import Dict, List, Optional, Tuple
 
 from ent_ls.analysis.edits import newline_of
 from ent_ls.analysis.engine import Diagnostic, Edit, Finding, Fix, Rule
 
-# (entry text, rule id) -> (the entry's start then, its diagnostics then)
-Kept = Dict[Tuple[str, str], Tuple[int, List[Diagnostic]]]
+# per entry: (index of a rule, the diagnostics it gave) for the rules that gave any
+Pairs = Tuple[Tuple[int, List[Diagnostic]], ...]
+# entry text from the start of its first line -> (where the entry started then, its results then)
+Kept = Dict[str, Tuple[int, Pairs]]
 
 
 class Reuse:
@@ -45,42 +48,50 @@ class Reuse:
         order a fresh run of the rule would give them."""
         text = ctx.text
         ents = ctx.doc.entitlements
-        spans = []
-        for ent in ents:
+        line_starts = ctx.doc.lines.starts
+        old = self.kept
+        spans: List[Tuple[str, int]] = []
+        results: List[Optional[Pairs]] = []  # per entry: (rule index, its diagnostics) where there are any
+        todo: List[int] = []
+        for i, ent in enumerate(ents):
             start = ent.item.start
-            line = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
-            spans.append((text[line:ent.item.end], start))
-        old, kept = self.kept, {}
-        out: Dict[str, List[Diagnostic]] = {}
-        for rule, severity in rules:
-            rid = rule.id
-            per_entry: List[Optional[List[Diagnostic]]] = []
-            todo = []
-            for i, (span, start) in enumerate(spans):
-                found = old.get((span, rid))
-                if found is None:
-                    per_entry.append(None)
-                    todo.append(i)
-                else:
-                    then, diags = found
-                    per_entry.append(diags if then == start else [_moved(d, start - then) for d in diags])
-            if todo:
-                fresh = _run_on(rule, severity, ctx, [ents[i] for i in todo])
-                if fresh is None:  # the rule failed or reported outside its entry
-                    out[rid] = _run_all(rule, severity, ctx)
+            span = text[line_starts[bisect.bisect_right(line_starts, start) - 1]:ent.item.end]
+            spans.append((span, start))
+            found = old.get(span)
+            if found is None:
+                results.append(None)
+                todo.append(i)
+                continue
+            then, pairs = found
+            if then != start and pairs:
+                pairs = tuple((k, [_moved(d, start - then) for d in diags]) for k, diags in pairs)
+            results.append(pairs)
+        whole: Dict[int, List[Diagnostic]] = {}
+        if todo:
+            subset = [ents[i] for i in todo]
+            fresh: List[list] = [[] for _ in todo]
+            for k, (rule, severity) in enumerate(rules):
+                per = _run_on(rule, severity, ctx, subset)
+                if per is None:  # the rule failed or reported outside its entry
+                    whole[k] = _run_all(rule, severity, ctx)
                     continue
-                for i, diags in zip(todo, fresh):
-                    per_entry[i] = diags
-            result: List[Diagnostic] = []
-            for (span, start), diags in zip(spans, per_entry):
-                kept[(span, rid)] = (start, diags)  # type: ignore[assignment]
-                result.extend(diags)  # type: ignore[arg-type]
-            out[rid] = result
-        self.kept = kept
+                for j, diags in enumerate(per):
+                    if diags:
+                        fresh[j].append((k, diags))
+            for j, i in enumerate(todo):
+                results[i] = tuple(fresh[j])
+        outs: List[List[Diagnostic]] = [[] for _ in rules]
+        for pairs in results:
+            for k, diags in pairs:  # type: ignore[union-attr]
+                outs[k].extend(diags)
+        for k, diags in whole.items():
+            outs[k] = diags
+        # an entry's text may occur many times: any one occurrence will do
+        self.kept = {} if whole else {span: (start, pairs) for (span, start), pairs in zip(spans, results)}
         if len(self.suggestions) > 2 * len(ents) + 64:  # keys typed and gone: drop their answers
             present = ctx.doc.by_key
             self.suggestions = {k: v for k, v in self.suggestions.items() if k[0] in present}
-        return out
+        return {rule.id: outs[k] for k, (rule, _) in enumerate(rules)}
 
 
 class _Only:
