@@ -29,6 +29,7 @@ from ent_ls.config import Settings, settings_for
 from ent_ls.docs import terminal_markdown
 from ent_ls.document import Document
 from ent_ls.analysis.reuse import Reuse
+from ent_ls.server import rpc
 from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, change_span
 from ent_ls.server.publish import RULE_DOCS, DiagnosticJson, RawJson, publish_message
 from ent_ls.syntax import LineIndex
@@ -124,6 +125,20 @@ class EntLsProtocol(LanguageServerProtocol):
             asyncio.ensure_future(written)
         return None
 
+    def structure_message(self, data: dict):
+        if "method" in data and "jsonrpc" in data:
+            return rpc.structure_request(self, data)
+        return super().structure_message(data)
+
+    def handle_message(self, message):
+        if not rpc.answer_early(self, message):
+            super().handle_message(message)
+
+    def _handle_notification(self, method_name: str, params: Any):
+        if method_name == types.CANCEL_REQUEST:
+            return rpc.cancel(self, params.id)
+        return super()._handle_notification(method_name, params)
+
     def _serialize_message(self, data: Any):
         if isinstance(getattr(data, "result", None), JsonReady) and hasattr(data, "id"):
             return {"jsonrpc": data.jsonrpc, "id": data.id, "result": data.result}
@@ -162,6 +177,9 @@ class EntLsServer(LanguageServer):
         self.pending: Dict[str, asyncio.Handle] = {}
         self.settings_generation = 0  # bumps when settings change, for pull result ids
         self.shutdown_requested = False
+
+    def start_io(self, stdin=None, stdout=None) -> None:
+        rpc.start_io(self, stdin, stdout)  # with read-ahead, so queued requests can be cancelled
 
     # --- documents -----------------------------------------------------------
 
