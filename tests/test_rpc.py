@@ -198,3 +198,37 @@ def test_cancel_of_a_queued_request_answers_request_cancelled(raw):
     raw.send(raw.notify("$/cancelRequest", {"id": 2}), raw.request(3, "shutdown"))
     raw.answer(3)
     assert "Cancel notification for unknown message id" not in stderr_text(raw)
+
+
+@pytest.mark.parametrize("resolve", [True, False])
+def test_empty_line_completion_is_small_and_resolves_documentation(resolve):
+    """Under 80 KB for the 264 keys, whether or not the client lists
+    resolveSupport; the documentation comes from completionItem/resolve."""
+    item_caps = {"snippetSupport": True, "documentationFormat": ["markdown"]}
+    if resolve:
+        item_caps["resolveSupport"] = {"properties": ["documentation", "detail"]}
+    client = Raw()
+    try:
+        client.send(client.request(0, "initialize", {**INIT, "capabilities": {
+            "textDocument": {"completion": {"completionItem": item_caps}}}}))
+        client.answer(0)
+        text = plist("\t<key>com.apple.security.app-sandbox</key>\n\t<true/>\n\t\n")
+        client.send(client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": "file:///p/watchos/App.entitlements", "languageId": "entitlements", "version": 1, "text": text}}))
+        client.send(client.request(1, "textDocument/completion", {
+            "textDocument": {"uri": "file:///p/watchos/App.entitlements"}, "position": {"line": 6, "character": 1}}))
+        answer = client.answer(1)
+        size = len(json.dumps(answer, separators=(",", ":")))
+        items = answer["result"]["items"]
+        assert len(items) > 200 and size < 80_000, size
+        assert all("documentation" not in i for i in items)
+        assert all(len(i.get("detail", "")) < 120 for i in items)
+        # the path says watchOS: keys that exist there come before Mac-only ones
+        labels = [i["label"] for i in items]
+        assert labels.index("com.apple.developer.usernotifications.time-sensitive") < labels.index("com.apple.security.network.client")
+        first = items[0]
+        client.send(client.request(2, "completionItem/resolve", first))
+        doc = client.answer(2)["result"]["documentation"]
+        assert first["label"] in doc["value"] or len(doc["value"]) > 50
+    finally:
+        client.close()
