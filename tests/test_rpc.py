@@ -232,3 +232,57 @@ def test_empty_line_completion_is_small_and_resolves_documentation(resolve):
         assert first["label"] in doc["value"] or len(doc["value"]) > 50
     finally:
         client.close()
+
+
+def test_big_file_mode_is_said_once_and_keeps_the_mission():
+    """Past 2 MB: one log line, no document links or related locations, but
+    diagnostics, hover and completion as usual."""
+    body = "".join(f"\t<key>com.example.custom-setting-{i:05d}</key>\n\t<string>value-{i:060d}</string>\n"
+                   for i in range(22_000))
+    body += "\t<key>com.apple.security.cs.allow-jitt</key>\n\t<true/>\n\t<key>com.example.custom-setting-00001</key>\n" \
+            "\t<true/>\n\t\n"
+    text = plist(body)
+    assert len(text) > 2_000_000
+    client = Raw()
+    try:
+        client.start()
+        client.send(client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": URI, "languageId": "entitlements", "version": 1, "text": text}}))
+        last = text.count("\n") - 3  # the empty line
+        for v in (2, 3):  # two keystrokes
+            client.send(client.notify("textDocument/didChange", {"textDocument": {"uri": URI, "version": v},
+                        "contentChanges": [{"range": {"start": {"line": last, "character": 1},
+                                                      "end": {"line": last, "character": 1 if v == 2 else 2}},
+                                            "text": " " if v == 2 else ""}]}))
+        client.send(client.request(1, HOVER, {"textDocument": {"uri": URI},
+                                              "position": {"line": last - 4, "character": 10}}))
+        client.send(client.request(2, "textDocument/completion", {"textDocument": {"uri": URI},
+                                                                   "position": {"line": last, "character": 1}}))
+        client.send(client.request(3, "textDocument/documentLink", {"textDocument": {"uri": URI}}))
+        seen = []
+        answers = {}
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            msg = client.inbox.get(timeout=300)
+            if "id" in msg and "method" not in msg:
+                answers[msg["id"]] = msg
+            else:
+                seen.append(msg)
+            if len(answers) == 3 and msg.get("method") == "textDocument/publishDiagnostics" \
+                    and msg["params"]["version"] == 3:
+                break
+        logs = [m["params"]["message"] for m in seen if m.get("method") == "window/logMessage"]
+        assert sum("over 2 MB" in m for m in logs) == 1, logs
+        published = [m["params"] for m in seen if m.get("method") == "textDocument/publishDiagnostics"]
+        final = published[-1]
+        assert final["version"] == 3
+        rules = [d["code"] for d in final["diagnostics"]]
+        assert rules.count("unknown-key") > 22_000 and "duplicate-key" in rules
+        assert all("relatedInformation" not in d and "codeDescription" not in d for d in final["diagnostics"])
+        assert any("did you mean com.apple.security.cs.allow-jit" in d["message"] for d in final["diagnostics"])
+        contents = answers[1]["result"]["contents"]
+        assert "allow-jit" in (contents if isinstance(contents, str) else contents["value"])
+        assert len(answers[2]["result"]["items"]) > 200
+        assert answers[3]["result"] == []
+    finally:
+        client.close()

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 SOURCE = "ent-ls"
 CONFIG_SECTION = "entitlements"
 FIX_ALL_KIND = "source.fixAll.ent-ls"
+BIG_FILE = 2_000_000  # characters; see EntLsServer.big_file
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -177,6 +178,7 @@ class EntLsServer(LanguageServer):
         self.pending: Dict[str, asyncio.Handle] = {}
         self.settings_generation = 0  # bumps when settings change, for pull result ids
         self.shutdown_requested = False
+        self.big_noted: set = set()  # documents already said to be big
 
     def start_io(self, stdin=None, stdout=None) -> None:
         rpc.start_io(self, stdin, stdout)  # with read-ahead, so queued requests can be cancelled
@@ -276,7 +278,19 @@ class EntLsServer(LanguageServer):
 
     def diagnostic_json(self, od: OpenDocument) -> List[str]:
         """The document's diagnostics as JSON, reusing what did not change."""
-        return od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self))
+        return od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od))
+
+    def big_file(self, od: OpenDocument) -> bool:
+        """Past BIG_FILE characters the extras go (document links, rule links
+        and related locations in diagnostics); said once per document."""
+        if len(od.text) <= BIG_FILE:
+            return False
+        if od.uri not in self.big_noted:
+            self.big_noted.add(od.uri)
+            self.log(types.MessageType.Info, f"ent-ls: {od.path or od.uri} is {len(od.text) / 1e6:.1f} MB, over "
+                     f"{BIG_FILE / 1e6:.0f} MB: leaving out document links and the related locations and rule links "
+                     "of its diagnostics; diagnostics, hover and completion work as usual")
+        return True
 
     def lsp_diagnostics(self, od: OpenDocument) -> List[types.Diagnostic]:
         conv = self.positions(od)

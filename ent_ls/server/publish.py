@@ -29,19 +29,23 @@ class DiagnosticJson:
 
     def __init__(self) -> None:
         self.kept: Dict[tuple, str] = {}
+        self.lean = False
 
-    def items(self, uri: str, lines, encoding: str, diagnostics) -> List[str]:
+    def items(self, uri: str, lines, encoding: str, diagnostics, lean: bool = False) -> List[str]:
+        """lean (a big file): without the rule links and related locations."""
         units = lines.units
-        old, kept = self.kept, {}
+        old, kept = (self.kept if lean == self.lean else {}), {}
+        self.lean = lean
         out = []
         for d in diagnostics:
             sl, sc = units(d.start, encoding)
             el, ec = units(d.end, encoding)
-            related = tuple((units(s, encoding), units(e, encoding), m) for s, e, m in d.related) if d.related else ()
+            related = tuple((units(s, encoding), units(e, encoding), m) for s, e, m in d.related) \
+                if d.related and not lean else ()
             key = (d.rule, d.severity, d.message, tuple(d.tags), sl, sc, el, ec, related)
             frag = old.get(key)
             if frag is None:
-                frag = _fragment(uri, d, sl, sc, el, ec, related)
+                frag = _fragment(uri, d, sl, sc, el, ec, related, lean)
             kept[key] = frag
             out.append(frag)
         self.kept = kept
@@ -52,9 +56,11 @@ def _range(sl: int, sc: int, el: int, ec: int) -> dict:
     return {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}}
 
 
-def _fragment(uri: str, d, sl: int, sc: int, el: int, ec: int, related: tuple) -> str:
+def _fragment(uri: str, d, sl: int, sc: int, el: int, ec: int, related: tuple, lean: bool = False) -> str:
     obj: dict = {"range": _range(sl, sc, el, ec), "message": d.message, "severity": SEVERITY[d.severity],
-                 "code": d.rule, "codeDescription": {"href": RULE_DOCS + d.rule}, "source": "ent-ls"}
+                 "code": d.rule, "source": "ent-ls"}
+    if not lean:
+        obj["codeDescription"] = {"href": RULE_DOCS + d.rule}
     tags = [TAGS[t] for t in d.tags if t in TAGS]
     if tags:
         obj["tags"] = tags

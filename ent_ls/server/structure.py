@@ -181,6 +181,8 @@ def selection_range(ls: EntLsServer, params: types.SelectionRangeParams, od: Ope
 
 @with_document(list)
 def document_link(ls: EntLsServer, params: types.DocumentLinkParams, od: OpenDocument):
+    if ls.big_file(od):
+        return []
     conv = ls.positions(od)
     td = _caps(ls)
     tooltip = "Apple documentation" if td and td.document_link and td.document_link.tooltip_support else None
