@@ -5,7 +5,7 @@ difflib checks each key in three steps (length, shared letters, the real
 ratio); nearly every key fails at the second. Here that second step runs
 for all keys at once: each key's count of the typed word's letters it
 lacks sits in its own 16-bit lane of one big integer, so a word costs one
-integer addition per distinct letter. Only the few keys that pass are given
+integer addition per letter (fewer when its prefix was seen before). Only the few keys that pass are given
 to SequenceMatcher, exactly as difflib would, so the answers are the same.
 """
 
@@ -32,17 +32,44 @@ class CloseIndex:
                 self._counts.setdefault(ch, [0] * n)[j] = c
         self._missing: Dict[Tuple[str, int], int] = {}  # (letter, count typed) -> lanes
         self._start: Dict[Tuple[int, float], int] = {}  # (word length, cutoff) -> lanes
+        # Keys of one file often share all but their last segment: the lanes
+        # of a prefix, and its letter counts, are kept to start from.
+        self._prefixes: Dict[str, Tuple[int, Dict[str, int]]] = {}
 
-    def _missing_lanes(self, ch: str, typed: int) -> int:
-        """Per key: how many of typed copies of ch it lacks."""
+    def _nth_missing(self, ch: str, nth: int) -> int:
+        """Per key: 1 if it has fewer than nth copies of ch. Summed over the
+        letters of a word, that is what each key lacks of the word."""
         counts = self._counts.get(ch)
         if counts is None:
-            return self.ones * typed
+            return self.ones
         out = 0
         for j, c in enumerate(counts):
-            if c < typed:
-                out |= (typed - c) << (_LANE * j)
+            if c < nth:
+                out |= 1 << (_LANE * j)
         return out
+
+    def _lanes(self, word: str) -> int:
+        """Per key, how many letters of word it lacks."""
+        cut = max(word.rfind("."), word.rfind("-")) + 1
+        prefix = word[:cut]
+        found = self._prefixes.get(prefix)
+        if found is None:
+            found = self._add(0, {}, prefix)
+            if len(self._prefixes) >= 4096:
+                self._prefixes.clear()
+            self._prefixes[prefix] = found
+        lanes, seen = found
+        return self._add(lanes, dict(seen), word[cut:])[0]
+
+    def _add(self, lanes: int, seen: Dict[str, int], text: str) -> Tuple[int, Dict[str, int]]:
+        missing = self._missing
+        for ch in text:
+            nth = seen[ch] = seen.get(ch, 0) + 1
+            m = missing.get((ch, nth))
+            if m is None:
+                m = missing[(ch, nth)] = self._nth_missing(ch, nth)
+            lanes += m
+        return lanes, seen
 
     def _start_lanes(self, la: int, cutoff: float) -> int:
         """Per key: how far its allowance of missing letters is below the
@@ -71,13 +98,7 @@ class CloseIndex:
         lanes = self._start.get(memo)
         if lanes is None:
             lanes = self._start[memo] = self._start_lanes(la, cutoff)
-        missing = self._missing
-        for ch, typed in Counter(word).items():
-            m = missing.get((ch, typed))
-            if m is None:
-                m = missing[(ch, typed)] = self._missing_lanes(ch, typed)
-            lanes += m
-        passed = ~lanes & self.high
+        passed = ~(lanes + self._lanes(word)) & self.high
         if not passed:
             return []
         s = difflib.SequenceMatcher()
