@@ -7,12 +7,15 @@ and by closeness (for "did you mean").
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
 import json
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from ent_ls.suggest_index import CloseIndex
 
 from ent_ls.formats import load_format
 
@@ -146,7 +149,10 @@ class Catalog:
         self.internal_keys = frozenset(internal_keys)
         self._folded: Optional[Dict[str, str]] = None
         self._tails: Optional[Dict[str, List[str]]] = None
-        self._suggested: Dict[Tuple[str, int], List[str]] = {}
+        self._close: Optional[CloseIndex] = None
+        self._suggested: Dict[Tuple[str, int], List[str]] = {}  # for callers with no memo of their own
+        self._memo = self._suggested
+        self._extended: Dict[tuple, "Catalog"] = {}
 
     @classmethod
     def load(cls, directory: Optional[Path] = None) -> "Catalog":
@@ -168,9 +174,17 @@ class Catalog:
         """A catalog that also knows the user's own keys, (key, type) pairs."""
         if not extra:
             return self
+        # Asked at every analysis: keep the catalog (and its index) per list.
+        known = self._extended.get(tuple(extra))
+        if known is not None:
+            return known
+        if len(self._extended) >= 8:
+            self._extended.clear()
         added = [Entry({"key": k, "type": t, "summary": "Declared in the project's ent-ls configuration."}, extra=True)
                  for k, t in extra if k not in self.entries]
-        return Catalog(list(self.entries.values()) + added, self.internal_prefixes, self.internal_keys)
+        made = Catalog(list(self.entries.values()) + added, self.internal_prefixes, self.internal_keys)
+        self._extended[tuple(extra)] = made
+        return made
 
     def get(self, key: str) -> Optional[Entry]:
         entry = self.entries.get(key)
@@ -198,14 +212,24 @@ class Catalog:
 
     def suggest(self, key: str, limit: int = 3) -> List[str]:
         """Known keys the user probably meant, best first."""
-        # difflib costs milliseconds per key, and the server asks again for
-        # every unknown key of a file on each keystroke: remember answers.
-        found = self._suggested.get((key, limit))
+        memo = self._memo
+        found = memo.get((key, limit))
         if found is None:
-            if len(self._suggested) >= 4096:
-                self._suggested.clear()
-            found = self._suggested[(key, limit)] = self._suggest(key, limit)
+            if memo is self._suggested and len(memo) >= 65536:
+                del memo[next(iter(memo))]  # the oldest; never the whole memo at once
+            found = memo[(key, limit)] = self._suggest(key, limit)
         return list(found)
+
+    @contextlib.contextmanager
+    def remembering(self, memo: Dict[Tuple[str, int], List[str]]) -> Iterator[None]:
+        """Keep suggest's answers in memo meanwhile: one document's memo, kept
+        by the server across that document's edits, so a big file's answers
+        neither push each other out nor those of other files."""
+        old, self._memo = self._memo, memo
+        try:
+            yield
+        finally:
+            self._memo = old
 
     def _suggest(self, key: str, limit: int) -> List[str]:
         if key in self.entries:
@@ -228,8 +252,9 @@ class Catalog:
         by_tail = self._tails.get(tail, [])
         if len(by_tail) > 2 or len(tail) < 4:
             by_tail = []
-        close = [k for k in difflib.get_close_matches(stripped, self.keys, n=limit, cutoff=0.85)
-                 if _plausible(stripped, k)]
+        if self._close is None:
+            self._close = CloseIndex(self.keys)
+        close = [k for k in self._close.close_matches(stripped, n=limit, cutoff=0.85) if _plausible(stripped, k)]
         out: List[str] = []
         for k in by_tail + close:
             if k not in out:

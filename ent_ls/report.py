@@ -63,9 +63,10 @@ def write_text(results: Sequence[FileResult], out: TextIO, color: bool, unsafe_h
     counts: Dict[str, int] = {}
     fixable = hidden = 0
     for r in results:
+        shown = display_path(r.path)  # once per file: a big file has tens of thousands of findings
         for d in r.diagnostics:
             pos = r.position(d.start)
-            where = f"{display_path(r.path)}:{pos[0]}:{pos[1]}" if pos else display_path(r.path)
+            where = f"{shown}:{pos[0]}:{pos[1]}" if pos else shown
             where += f"[{r.inner}]" if r.inner else ""
             sev = paint(_COLORS[d.severity], d.severity)
             fix = chosen_fix(d, unsafe=True)

@@ -11,6 +11,7 @@ from typing import List, Optional
 
 from ent_ls.analysis.engine import (
     DEPRECATED,
+    ENTRY,
     SEVERITIES,
     SEVERITY_RANK,
     UNNECESSARY,
@@ -21,8 +22,10 @@ from ent_ls.analysis.engine import (
     Rule,
     all_rules,
     get_rule,
+    finding_severity,
     rule_runs,
 )
+from ent_ls.analysis.reuse import Reuse
 from ent_ls.analysis.suppress import apply_suppressions
 from ent_ls.catalog import PLATFORMS, Catalog, default_catalog
 from ent_ls.config import Settings
@@ -77,21 +80,37 @@ class Context:
             self.platform_source = "project" if self.platform else None
 
 
-def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional[Settings] = None) -> List[Diagnostic]:
+def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional[Settings] = None,
+            reuse: Optional[Reuse] = None) -> List[Diagnostic]:
     """Run every enabled rule over doc. Never raises for any document: a rule
-    that fails is a bug, and is reported as a diagnostic instead of a crash."""
+    that fails is a bug, and is reported as a diagnostic instead of a crash.
+    reuse: what the previous analysis of the same document left (the result
+    is the same with or without it; see analysis.reuse)."""
     settings = settings or Settings()
     catalog = (catalog or default_catalog()).with_extra(settings.extend_keys)
     ctx = Context(doc, catalog, settings)
+    if reuse is not None:
+        reuse.start(ctx)
+        with catalog.remembering(reuse.suggestions):
+            return _analyze(ctx, reuse)
+    return _analyze(ctx, None)
+
+
+def _analyze(ctx: Context, reuse: Optional[Reuse]) -> List[Diagnostic]:
+    doc, settings = ctx.doc, ctx.settings
+    rules = [(r, settings.severity.get(r.id, r.severity)) for r in all_rules()
+             if r.id != "unused-suppression" and rule_runs(r, settings)]
+    per_entry = {}
+    if reuse is not None:
+        per_entry = reuse.run([(r, sev) for r, sev in rules if r.scope == ENTRY], ctx)
     out: List[Diagnostic] = []
-    for rule in all_rules():
-        if rule.id == "unused-suppression" or not rule_runs(rule, settings):
+    for rule, severity in rules:
+        if rule.id in per_entry:
+            out.extend(per_entry[rule.id])
             continue
-        severity = settings.severity.get(rule.id, rule.severity)
         try:
             for finding in rule.check(ctx):
-                own = finding.severity if finding.severity and rule.id not in settings.severity else None
-                out.append(Diagnostic(rule.id, own or severity, finding))
+                out.append(Diagnostic(rule.id, finding_severity(rule, severity, finding, settings), finding))
         except Exception as exc:  # keep serving; say which rule failed
             out.append(Diagnostic(rule.id, "error", Finding(0, 0, f"internal error in rule {rule.id}: {exc!r}")))
     out = apply_suppressions(doc, out, settings)

@@ -32,7 +32,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 def line_bounds(text: str, start: int, end: int) -> Optional[tuple]:
     """(line start, after line break) when start..end has only white space
     around it on its lines; else None."""
-    ls = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    ls = _line_break_before(text, start) + 1
     if text[ls:start].strip(" \t"):
         return None
     le = end
@@ -77,7 +77,7 @@ def replace_value(text: str, item: PItem, new_value_xml: str) -> Edit:
 
 
 def indent_of(text: str, offset: int) -> str:
-    ls = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    ls = _line_break_before(text, offset) + 1
     i = ls
     while i < len(text) and text[i] in " \t":
         i += 1
@@ -110,3 +110,10 @@ def minimal_edit(old: str, new: str) -> Edit:
         s -= 1
         eo, en = eo + 1, en + 1
     return Edit(p, eo, new[p:en])
+
+
+def _line_break_before(text: str, offset: int) -> int:
+    """Where the last line break before offset is (-1: none). Looks for a
+    "\r" only after the last "\n", so it never scans back to the start."""
+    nl = text.rfind("\n", 0, offset)
+    return max(nl, text.rfind("\r", nl + 1, offset))

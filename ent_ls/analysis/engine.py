@@ -11,6 +11,13 @@ SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # lower is worse
 UNNECESSARY = "unnecessary"
 DEPRECATED = "deprecated"
 
+# Rule scopes. A rule whose findings for each entitlement depend only on that
+# entry's text (with its line), the catalog and the settings says ENTRY; the
+# server then re-runs it only for the entries an edit touched. DOCUMENT, the
+# default, is always safe: the rule runs on every analysis.
+DOCUMENT = "document"
+ENTRY = "entry"
+
 
 class Edit:
     """Replace text[start:end] with new_text."""
@@ -123,8 +130,10 @@ class Rule:
         fixed: str = "",
         applies_to: str = "",
         opt_in: bool = False,
+        scope: str = DOCUMENT,
     ) -> None:
         assert severity in SEVERITIES, severity
+        assert scope in (DOCUMENT, ENTRY), scope
         self.id = id
         self.severity = severity
         self.summary = summary
@@ -136,24 +145,32 @@ class Rule:
         # signed code; "profile": only when a provisioning profile is given.
         self.applies_to = applies_to
         self.opt_in = opt_in  # off unless named in select (or ALL) or given a severity
+        self.scope = scope
 
 
 REGISTRY: Dict[str, Rule] = {}
 
 
 def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "",
-         applies_to: str = "", opt_in: bool = False) -> Callable:
+         applies_to: str = "", opt_in: bool = False, scope: str = DOCUMENT) -> Callable:
     """Register a check function as a rule. An opt_in rule runs only when
-    the settings ask for it."""
+    the settings ask for it; scope: see ENTRY."""
 
     def register(check: Callable[[object], Iterator[Finding]]) -> Callable:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
         REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed,
-                            applies_to=applies_to, opt_in=opt_in)
+                            applies_to=applies_to, opt_in=opt_in, scope=scope)
         return check
 
     return register
+
+
+def finding_severity(rule: Rule, severity: str, finding: Finding, settings) -> str:
+    """A finding's own severity wins over the rule's, unless the user set one for the rule."""
+    if finding.severity and rule.id not in settings.severity:
+        return finding.severity
+    return severity
 
 
 def rule_runs(rule: Rule, settings) -> bool:

@@ -200,14 +200,14 @@ def _finished(text: str, tok: Token) -> bool:
 
 
 def _alone_on_line(text: str, start: int, end: int) -> bool:
-    ls = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    ls = _line_break_before(text, start) + 1
     if text[ls:start].strip(" \t"):
         return False
     return _LINE_END.match(text, end) is not None
 
 
 def line_start(text: str, offset: int) -> int:
-    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    return _line_break_before(text, offset) + 1
 
 
 def leading_indent(text: str, offset: int) -> str:
@@ -245,3 +245,10 @@ def _indent_unit(text: str) -> str:
     if len(widths) > tabs:
         return " " * min(widths)
     return "\t"
+
+
+def _line_break_before(text: str, offset: int) -> int:
+    """Where the last line break before offset is (-1: none). Looks for a
+    "\r" only after the last "\n", so it never scans back to the start."""
+    nl = text.rfind("\n", 0, offset)
+    return max(nl, text.rfind("\r", nl + 1, offset))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
+import json
 import logging
 import traceback
 from typing import Any, Callable, Dict, List, Optional
@@ -26,7 +28,10 @@ from ent_ls.catalog import Catalog, default_catalog
 from ent_ls.config import Settings, settings_for
 from ent_ls.docs import terminal_markdown
 from ent_ls.document import Document
+from ent_ls.analysis.reuse import Reuse
+from ent_ls.server import rpc
 from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, change_span
+from ent_ls.server.publish import RULE_DOCS, DiagnosticJson, RawJson, publish_message
 from ent_ls.syntax import LineIndex
 
 log = logging.getLogger(__name__)
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 SOURCE = "ent-ls"
 CONFIG_SECTION = "entitlements"
 FIX_ALL_KIND = "source.fixAll.ent-ls"
+BIG_FILE = 2_000_000  # characters; see EntLsServer.big_file
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
     "warning": types.DiagnosticSeverity.Warning,
@@ -66,6 +72,8 @@ class OpenDocument:
         self.path = uri_to_path(uri)
         self.version = version
         self.file_settings: Optional[Settings] = None  # from .ent-ls.toml / pyproject
+        self.reuse = Reuse()  # the last analysis, for the next one (kept across edits)
+        self.json = DiagnosticJson()  # the last published diagnostics, as JSON
         self.set_text(text, version)
 
     def set_text(self, text: str, version: Optional[int], lines: Optional[LineIndex] = None,
@@ -87,7 +95,7 @@ class OpenDocument:
 
     def diagnostics(self, server: "EntLsServer") -> List[Diagnostic]:
         if self._diagnostics is None:
-            self._diagnostics = analyze(self.doc, server.catalog, server.settings_for(self))
+            self._diagnostics = analyze(self.doc, server.catalog, server.settings_for(self), self.reuse)
         return self._diagnostics
 
     def invalidate(self) -> None:
@@ -101,6 +109,36 @@ class JsonReady(dict):
 class EntLsProtocol(LanguageServerProtocol):
     """Keeps documents in the server's own store instead of pygls's workspace,
     and sends JsonReady results as they are."""
+
+    def _send_data(self, data: Any):
+        """Ready JSON (a whole message, or a response's result) goes out as it
+        is; everything else through pygls."""
+        result = getattr(data, "result", None)
+        if isinstance(result, RawJson) and hasattr(data, "id"):
+            data = RawJson('{"jsonrpc":"2.0","id":%s,"result":%s}' % (json.dumps(data.id), result))
+        if not isinstance(data, RawJson):
+            return super()._send_data(data)
+        if self.writer is None:
+            return None
+        message = f"Content-Length: {len(data)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+        written = self.writer.write((message + data).encode(self.CHARSET))
+        if inspect.isawaitable(written):
+            asyncio.ensure_future(written)
+        return None
+
+    def structure_message(self, data: dict):
+        if "method" in data and "jsonrpc" in data:
+            return rpc.structure_request(self, data)
+        return super().structure_message(data)
+
+    def handle_message(self, message):
+        if not rpc.answer_early(self, message):
+            super().handle_message(message)
+
+    def _handle_notification(self, method_name: str, params: Any):
+        if method_name == types.CANCEL_REQUEST:
+            return rpc.cancel(self, params.id)
+        return super()._handle_notification(method_name, params)
 
     def _serialize_message(self, data: Any):
         if isinstance(getattr(data, "result", None), JsonReady) and hasattr(data, "id"):
@@ -143,6 +181,10 @@ class EntLsServer(LanguageServer):
         from ent_ls.server.projects import WorkspaceProjects
 
         self.projects = WorkspaceProjects()  # Xcode projects: which builds sign with each file
+        self.big_noted: set = set()  # documents already said to be big
+
+    def start_io(self, stdin=None, stdout=None) -> None:
+        rpc.start_io(self, stdin, stdout)  # with read-ahead, so queued requests can be cancelled
 
     # --- documents -----------------------------------------------------------
 
@@ -232,12 +274,27 @@ class EntLsServer(LanguageServer):
         if od is None:
             return
         try:
-            diags = self.lsp_diagnostics(od)
+            items = self.diagnostic_json(od)
         except Exception:  # never let one document stop the server
             self.log(types.MessageType.Error, f"ent-ls: analysis failed for {uri}:\n{traceback.format_exc()}")
-            diags = []
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=od.version, diagnostics=diags))
+            items = []
+        self.protocol._send_data(publish_message(uri, od.version, items))
+
+    def diagnostic_json(self, od: OpenDocument) -> List[str]:
+        """The document's diagnostics as JSON, reusing what did not change."""
+        return od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od))
+
+    def big_file(self, od: OpenDocument) -> bool:
+        """Past BIG_FILE characters the extras go (document links, rule links
+        and related locations in diagnostics); said once per document."""
+        if len(od.text) <= BIG_FILE:
+            return False
+        if od.uri not in self.big_noted:
+            self.big_noted.add(od.uri)
+            self.log(types.MessageType.Info, f"ent-ls: {od.path or od.uri} is {len(od.text) / 1e6:.1f} MB, over "
+                     f"{BIG_FILE / 1e6:.0f} MB: leaving out document links and the related locations and rule links "
+                     "of its diagnostics; diagnostics, hover and completion work as usual")
+        return True
 
     def lsp_diagnostics(self, od: OpenDocument) -> List[types.Diagnostic]:
         conv = self.positions(od)
@@ -256,7 +313,7 @@ class EntLsServer(LanguageServer):
             message=d.message,
             severity=SEVERITY[d.severity],
             code=d.rule,
-            code_description=types.CodeDescription(href=f"https://github.com/ent-ls/ent-ls/blob/main/docs/rules.md#{d.rule}"),
+            code_description=types.CodeDescription(href=RULE_DOCS + d.rule),
             source=SOURCE,
             tags=[TAGS[t] for t in d.tags if t in TAGS] or None,
             related_information=related,

@@ -14,6 +14,7 @@ from ent_ls.analysis.suppress import suppression_fixes
 from ent_ls.features.hover import markdown_for_key, value_markdown
 from ent_ls.server.app import CONFIG_SECTION, FIX_ALL_KIND, EntLsServer, OpenDocument, fix_action, with_document
 from ent_ls.server.projects import PROJECT_GLOBS, lens_title, on_top_dict
+from ent_ls.server.publish import full_report
 from ent_ls.syntax import PArray, PScalar
 
 
@@ -78,7 +79,7 @@ def register(server: EntLsServer) -> None:
         result_id = f"{id(od)}:{od.version}:{ls.settings_generation}"
         if params.previous_result_id == result_id:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-        return types.RelatedFullDocumentDiagnosticReport(items=ls.lsp_diagnostics(od), result_id=result_id)
+        return full_report(result_id, ls.diagnostic_json(od))
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @with_document()

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 from lsprotocol import types
 
+from ent_ls.analysis import infer_platform
 from ent_ls.features.completion import complete
 from ent_ls.features.folding import folding_ranges
 from ent_ls.features.formatting import format_edits
@@ -54,12 +55,14 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
     snippets = bool(item_caps and item_caps.snippet_support)
     deprecated_tag = bool(item_caps and item_caps.tag_support
                           and types.CompletionItemTag.Deprecated in item_caps.tag_support.value_set)
-    resolve = bool(item_caps and item_caps.resolve_support and "documentation" in item_caps.resolve_support.properties)
     formats = item_caps.documentation_format if item_caps else None
     conv = ls.positions(od)
     offset = conv.offset(params.position)
     settings = ls.settings_for(od)
-    result = complete(od.doc, ls.catalog, offset, snippets, settings.platform or project_platform(settings))
+    # the platform the file is for ranks that platform's keys first: the
+    # settings, else the Xcode project's targets, else the path
+    result = complete(od.doc, ls.catalog, offset, snippets,
+                      settings.platform or project_platform(settings) or infer_platform(od.path))
     items = []
     ranges: dict = {}  # most items replace the same span: convert it once
     for it in result.items:
@@ -93,14 +96,11 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
             else:
                 item["deprecated"] = True
         doc_md = it.documentation
-        if doc_md is None and it.data and "key" in it.data:
-            entry = ls.catalog.get(it.data["key"])
-            if entry is not None:
-                if resolve:
-                    if entry.key != it.label:  # resolve finds keys by label
-                        item["data"] = {"key": entry.key}
-                else:
-                    doc_md = key_markdown(entry)
+        # A key's documentation is always left to completionItem/resolve:
+        # LSP lets any client resolve it lazily, and inlining it for 264 keys
+        # made a 460 KB answer for clients that do not list resolveSupport.
+        if doc_md is None and it.data and it.data.get("key") not in (None, it.label):
+            item["data"] = {"key": it.data["key"]}  # resolve finds keys by label
         if doc_md:
             content = ls.markup(doc_md, formats)
             item["documentation"] = content if isinstance(content, str) else \
@@ -184,6 +184,8 @@ def selection_range(ls: EntLsServer, params: types.SelectionRangeParams, od: Ope
 
 @with_document(list)
 def document_link(ls: EntLsServer, params: types.DocumentLinkParams, od: OpenDocument):
+    if ls.big_file(od):
+        return []
     conv = ls.positions(od)
     td = _caps(ls)
     tooltip = "Apple documentation" if td and td.document_link and td.document_link.tooltip_support else None

@@ -18,6 +18,8 @@ _DECLARED = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)[
 _DECLARED_TEXT = re.compile(r"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _NEWLINE = re.compile(r"\r\n?|\n")
 _ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 MAX_ENCODING_PROBLEMS = 20
 
 
@@ -162,6 +164,62 @@ class LineIndex:
         self.text = text
         self.starts = [0]
         self.starts.extend(m.end() for m in _NEWLINE.finditer(text))
+        self._wide: dict = {}  # encoding -> (offsets of wide characters, running sum of their extra units)
+
+    def _wide_chars(self, encoding: str) -> Tuple[List[int], List[int]]:
+        """Where the characters that take more than one code unit of encoding
+        are, and after the i-th of them how many extra units came before:
+        one pass over the text, so that every conversion is a bisect and
+        costs the same wherever it is on however long a line."""
+        found = self._wide.get(encoding)
+        if found is None:
+            offsets: List[int] = []
+            extra = [0]
+            if not self.text.isascii():
+                total = 0
+                pattern = _ASTRAL if encoding == "utf-16" else _NON_ASCII
+                for m in pattern.finditer(self.text):
+                    cp = ord(m.group())
+                    total += 1 if encoding == "utf-16" else (1 if cp < 0x800 else 2 if cp < 0x10000 else 3)
+                    offsets.append(m.start())
+                    extra.append(total)
+            found = self._wide[encoding] = (offsets, extra)
+        return found
+
+    def units(self, offset: int, encoding: str) -> Tuple[int, int]:
+        """(line, code units of encoding from the line's start to offset);
+        encoding is "utf-8", "utf-16" or "utf-32"."""
+        line, col = self.position(offset)
+        if encoding == "utf-32":
+            return line, col
+        offsets, extra = self._wide_chars(encoding)
+        if not offsets:
+            return line, col
+        start = self.starts[line]
+        offset = start + col
+        return line, col + extra[bisect.bisect_left(offsets, offset)] - extra[bisect.bisect_left(offsets, start)]
+
+    def offset_of_units(self, line: int, units: int, encoding: str) -> int:
+        """The offset on line at units code units of encoding: past the
+        line's end means its end; inside a character, before it."""
+        if line >= len(self.starts):
+            return len(self.text)
+        if line < 0:
+            return 0
+        start, end = self.starts[line], self.line_end(line)
+        want = max(units, 0)
+        offsets, extra = self._wide_chars(encoding) if encoding != "utf-32" else ((), [0])
+        if not offsets:
+            return start + min(want, end - start)
+        base = extra[bisect.bisect_left(offsets, start)]
+        lo, hi = 0, end - start  # the last column whose units are <= want
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if mid + extra[bisect.bisect_left(offsets, start + mid)] - base <= want:
+                lo = mid
+            else:
+                hi = mid - 1
+        return start + lo
 
     def position(self, offset: int) -> Tuple[int, int]:
         offset = max(0, min(offset, len(self.text)))

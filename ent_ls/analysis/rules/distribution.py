@@ -140,6 +140,7 @@ of strings.""",
     <string>/Library/Application Support/Vendor/</string>
 </array>""",
     fixed="",
+    scope="entry",
 )
 def temporary_exception(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:

@@ -59,6 +59,7 @@ are named as such: in an entitlements file they do nothing.""",
     fixed="""
 <key>com.apple.security.cs.allow-jit</key>
 <true/>""",
+    scope="entry",
 )
 def unknown_key(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
@@ -96,6 +97,7 @@ Apple-internal keys beyond `com.apple.private.` is in
 <key>com.apple.private.security.no-sandbox</key>
 <true/>""",
     fixed="",
+    scope="entry",
 )
 def private_entitlement(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
@@ -170,6 +172,7 @@ are left alone.""",
     fixed="""
 <key>com.apple.security.app-sandbox</key>
 <true/>""",
+    scope="entry",
 )
 def value_type(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
@@ -202,6 +205,7 @@ work. Placeholders such as `$(APS_ENVIRONMENT)` are left alone.""",
     fixed="""
 <key>aps-environment</key>
 <string>production</string>""",
+    scope="entry",
 )
 def unknown_value(ctx) -> Iterator[Finding]:
     for ent in ctx.doc.entitlements:
@@ -299,6 +303,7 @@ them.""",
 <!-- in macos/Runner/Release.entitlements -->
 <key>com.apple.developer.aps-environment</key>
 <string>production</string>""",
+    scope="entry",
 )
 def platform_mismatch(ctx) -> Iterator[Finding]:
     platform = ctx.platform

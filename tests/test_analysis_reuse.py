@@ -1,0 +1,108 @@
+"""Analysis with the previous result reused equals a fresh analysis, edit
+after edit (issue 10), and really re-runs per-entry rules only where the
+text changed."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ent_ls.analysis import analyze, all_rules
+from ent_ls.analysis.engine import ENTRY
+from ent_ls.analysis.reuse import Reuse
+from ent_ls.config import Settings
+from ent_ls.document import Document
+
+from conftest import plist
+
+KEYS = ["com.apple.security.app-sandbox", "com.apple.security.cs.allow-jit", "com.apple.security.cs.allow-jitt",
+        "aps-environment", "com.apple.security.application-groups", "com.apple.private.tcc.allow",
+        "com.apple.security.temporary-exception.files.absolute-path.read-only", "com.example.custom",
+        "com.apple.vm.hypervisor", "com.apple.developer.icloud-services", "$(PRODUCT_KEY)", " keychain-access-groups",
+        "com.apple.security.get-task-allow", "com.apple.security.app-sandbox"]
+VALUES = ["<true/>", "<false/>", "<string>YES</string>", "<string>Production</string>", "<string>development</string>",
+          "<array><string>group.a</string><integer>1</integer></array>", "<integer>1</integer>", "<dict/>",
+          "<array>\n\t\t<string>CloudKit</string>\n\t</array>"]
+COMMENTS = ["", "<!-- ent-ls: ignore unknown-key -->\n", "<!-- ent-ls: ignore-next value-type -->\n"]
+entries = st.tuples(st.sampled_from(COMMENTS), st.sampled_from(KEYS), st.sampled_from(VALUES))
+texts = st.lists(entries, max_size=8).map(
+    lambda es: plist("".join(f"\t{c}<key>{k}</key>{' ' if i % 3 == 0 else chr(10) + chr(9)}{v}\n"
+                             for i, (c, k, v) in enumerate(es))))
+INSERTS = ["a", "t", " ", "\n", "\t", "</key>", "<key>x</key><true/>", "", "j", ".", "<", "é", "\r\n", "-->"]
+edits = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 6), st.sampled_from(INSERTS)), min_size=1, max_size=6)
+
+
+def as_data(diags):
+    return [(d.rule, d.severity, d.to_json()) for d in diags]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts, edits, st.sampled_from([None, "macos", "ios"]), st.sampled_from(["a/App.entitlements", None]))
+def test_reused_analysis_equals_a_fresh_one(text, steps, platform, path):
+    conf = Settings()
+    conf.platform = platform
+    reuse = Reuse()
+    doc = Document(text, path)
+    assert as_data(analyze(doc, settings=conf, reuse=reuse)) == as_data(analyze(Document(text, path), settings=conf))
+    for where, length, new in steps:
+        start = int(where * len(doc.text))
+        end = min(len(doc.text), start + length)
+        doc = doc.edited(start, end, new)  # as the server edits: incremental where it can
+        fresh = analyze(Document(doc.text, path), settings=conf)
+        assert as_data(analyze(doc, settings=conf, reuse=reuse)) == as_data(fresh)
+
+
+def test_only_changed_entries_are_checked_again():
+    """A per-entry rule sees only the entry that changed."""
+    seen = []
+    rule = next(r for r in all_rules() if r.id == "unknown-key")
+    assert rule.scope == ENTRY
+    original = rule.check
+
+    def spy(ctx):
+        seen.append([e.key for e in ctx.doc.entitlements])
+        return original(ctx)
+
+    body = "".join(f"\t<key>com.example.k{i}</key>\n\t<true/>\n" for i in range(50))
+    doc = Document(plist(body))
+    reuse = Reuse()
+    rule.check = spy
+    try:
+        first = analyze(doc, reuse=reuse)
+        at = doc.text.index("k25<") + 3
+        doc2 = doc.edited(at, at, "x")
+        second = analyze(doc2, reuse=reuse)
+    finally:
+        rule.check = original
+    assert len(seen[0]) == 50 and seen[1] == ["com.example.k25x"]
+    assert len(first) == len(second) == 50
+    moved = [d for d in second if d.start > at]
+    assert moved and all(d.start == o.start + 1 for d, o in zip(moved, [d for d in first if d.start > at]))
+
+
+def test_changed_settings_start_afresh():
+    text = plist("\t<key>aps-environment</key>\n\t<string>development</string>\n")
+    reuse = Reuse()
+    assert analyze(Document(text, "App.entitlements"), reuse=reuse) == []
+    conf = Settings()
+    conf.platform = "macos"
+    got = analyze(Document(text, "App.entitlements"), settings=conf, reuse=reuse)
+    assert [d.rule for d in got] == ["platform-mismatch"]
+
+
+def test_a_rule_reporting_outside_its_entry_is_run_whole():
+    """A rule wrongly marked per entry still gives the fresh answer."""
+    rule = next(r for r in all_rules() if r.id == "private-entitlement")
+    original = rule.check
+
+    def wide(ctx):
+        from ent_ls.analysis import Finding
+        yield from original(ctx)
+        yield Finding(0, 1, "whole file")
+
+    text = plist("\t<key>com.apple.private.x</key>\n\t<true/>\n")
+    rule.check = wide
+    try:
+        reused = analyze(Document(text), reuse=Reuse())
+        fresh = analyze(Document(text))
+    finally:
+        rule.check = original
+    assert as_data(reused) == as_data(fresh) and any(d.message == "whole file" for d in reused)
