@@ -22,6 +22,7 @@ from ent_ls.analysis.engine import (
     all_rules,
     get_rule,
 )
+from ent_ls.analysis.rules.kind import not_a_plist_finding
 from ent_ls.analysis.suppress import apply_suppressions
 from ent_ls.catalog import PLATFORMS, Catalog, default_catalog
 from ent_ls.config import Settings
@@ -74,9 +75,14 @@ def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional
     settings = settings or Settings()
     catalog = (catalog or default_catalog()).with_extra(settings.extend_keys)
     ctx = Context(doc, catalog, settings)
+    foreign = not_a_plist_finding(doc)
+    if foreign is not None:  # a Mach-O, a zip...: one finding instead of hundreds
+        if not settings.rule_enabled("not-a-plist"):
+            return []
+        return [Diagnostic("not-a-plist", settings.severity.get("not-a-plist", "error"), foreign)]
     out: List[Diagnostic] = []
     for rule in all_rules():
-        if rule.id == "unused-suppression" or not settings.rule_enabled(rule.id):
+        if rule.id in ("unused-suppression", "not-a-plist") or not settings.rule_enabled(rule.id):
             continue
         severity = settings.severity.get(rule.id, rule.severity)
         try:
@@ -86,4 +92,16 @@ def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional
             out.append(Diagnostic(rule.id, "error", Finding(0, 0, f"internal error in rule {rule.id}: {exc!r}")))
     out = apply_suppressions(doc, out, settings)
     out.sort(key=lambda d: (d.start, d.end, SEVERITY_RANK[d.severity], d.rule))
+    return _unique(out)
+
+
+def _unique(diags: List[Diagnostic]) -> List[Diagnostic]:
+    """Identical findings at one place, reported once (for every front end)."""
+    seen = set()
+    out = []
+    for d in diags:
+        key = (d.rule, d.start, d.end, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
     return out

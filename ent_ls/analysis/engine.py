@@ -119,6 +119,7 @@ class Rule:
         doc: str = "",
         example: str = "",
         fixed: str = "",
+        full: str = "",
     ) -> None:
         assert severity in SEVERITIES, severity
         self.id = id
@@ -128,18 +129,22 @@ class Rule:
         self.doc = doc.strip()
         self.example = example.strip("\n")
         self.fixed = fixed.strip("\n")
+        # What a finding of this rule means, in full: SARIF's fullDescription.
+        # Messages stay short; this keeps the longer wording.
+        self.full = " ".join(full.split()) or summary
 
 
 REGISTRY: Dict[str, Rule] = {}
 
 
-def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "") -> Callable:
+def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "",
+         full: str = "") -> Callable:
     """Register a check function as a rule."""
 
     def register(check: Callable[[object], Iterator[Finding]]) -> Callable:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
-        REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed)
+        REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed, full)
         return check
 
     return register
