@@ -62,9 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-ignore", action="store_true",
                        help="in folders, check every entitlements file: no .gitignore, exclude or default skips")
     add_color_options(check)
-    check.add_argument("--project-url", metavar="URL", help="SARIF: the ent-ls project's web address (informationUri)")
-    check.add_argument("--rules-url", metavar="URL",
-                       help="SARIF and JSON: web address of ent-ls's docs/rules.md, to link each rule")
+    check.add_argument("--project-url", metavar="URL", default=os.environ.get("ENT_LS_PROJECT_URL") or None,
+                       help="SARIF: the ent-ls project's web address (informationUri; env ENT_LS_PROJECT_URL)")
+    check.add_argument("--rules-url", metavar="URL", default=os.environ.get("ENT_LS_RULES_URL") or None,
+                       help="SARIF and JSON: web address of ent-ls's docs/rules.md, to link each rule "
+                            "(env ENT_LS_RULES_URL)")
     check.add_argument("-q", "--quiet", action="store_true", help="text format: print only the problems")
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
