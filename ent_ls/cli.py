@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_color_options(parser: argparse.ArgumentParser) -> None:
     color = parser.add_mutually_exclusive_group()
-    color.add_argument("--color", nargs="?", const="always", default="auto", choices=("auto", "always", "never"),
+    color.add_argument("--color", default="auto", choices=("auto", "always", "never"),
                        help="colour: auto (a terminal, unless NO_COLOR is set), always or never (default: auto)")
     color.add_argument("--no-color", dest="color", action="store_const", const="never", help="same as --color never")
 

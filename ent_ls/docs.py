@@ -65,6 +65,9 @@ def terminal_markdown(text: str, color: bool, width: Optional[int] = None) -> st
         return re.sub(r"\*\*(.+?)\*\*", lambda m: paint("1", m.group(1)), s)
 
     def wrap(s: str, first: str = "", rest: str = "") -> List[str]:
+        # spans (code, bold, links) never break across lines: their spaces
+        # are no-break spaces while wrapping, so inline() sees them whole
+        s = re.sub(r"`[^`]+`|\*\*.+?\*\*|\[[^\]]+\]\([^)]+\)", lambda m: m.group(0).replace(" ", "\xa0"), s)
         if width is None:
             return [first + s]
         # wrap the plain text, so that colour codes do not count as width
@@ -81,7 +84,7 @@ def terminal_markdown(text: str, color: bool, width: Optional[int] = None) -> st
         para.clear()
         item = re.match(r"(\s*)([-*]|\d+\.) (.*)", joined)
         lines = wrap(joined) if item is None else wrap(item.group(3), item.group(1) + "- ", item.group(1) + "  ")
-        out.extend(inline(line) for line in lines)
+        out.extend(inline(line).replace("\xa0", " ") for line in lines)
 
     in_code = False
     for line in text.splitlines():
