@@ -120,6 +120,11 @@ def find_files(args, fixed_config: Optional[Path]) -> List[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # a lone surrogate (an undecodable byte, kept losslessly) must not stop
+        # any output format: written as a \udcxx escape, which JSON reads back
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

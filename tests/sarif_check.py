@@ -38,6 +38,14 @@ def _validator():
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
+def schema_errors(log: dict):
+    """Schema violations of a parsed log ([] when valid), or None without the schema."""
+    validator = _validator()
+    if validator is None:
+        return None
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)]
+
+
 def validate_sarif(text: str, tmp_path: Path) -> dict:
     """The parsed log, after both validators accept it (no result at level error)."""
     log = json.loads(text)
