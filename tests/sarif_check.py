@@ -14,7 +14,8 @@ import pytest
 from conftest import ROOT
 
 TOOLS = ROOT / ".tools" / "sarif" / "node_modules"
-MULTITOOL = TOOLS / ".bin" / "sarif-multitool"
+# the platform package's self-contained binary (the npm wrapper would need node)
+MULTITOOL = next(iter(sorted(TOOLS.glob("@microsoft/sarif-multitool-*/Sarif.Multitool"))), TOOLS / "missing")
 
 
 def _missing(what: str):
