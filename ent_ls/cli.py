@@ -12,7 +12,6 @@ from typing import List, Optional, Sequence, Tuple
 
 from ent_ls import __version__
 from ent_ls.catalog import PLATFORMS, default_catalog
-
 from ent_ls.discover import is_entitlements_name  # noqa: F401  (kept importable from here)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

@@ -10,7 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 TOOLS = ROOT / ".tools" / "sarif" / "node_modules"

@@ -553,9 +553,10 @@ def test_writers_take_any_decoded_bytes(data, at, base):
     into text that encodes as UTF-8 the way the CLI's stdout does."""
     import io
 
+    from sarif_check import schema_errors
+
     from ent_ls.analysis import all_rules
     from ent_ls.report import FileResult, write_github, write_json, write_sarif, write_text
-    from sarif_check import schema_errors
 
     decoded = decode(_inject(base, data, at))
     doc = Document(decoded.text, "App.entitlements", decoded.binary, decoded.problems)

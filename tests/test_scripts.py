@@ -1,14 +1,12 @@
 """scripts/ on a machine like a developer's Mac: no root, no apt-get, no
 Homebrew. Each install script names what it cannot install and goes on."""
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 
