@@ -184,7 +184,11 @@ def run_check(args) -> int:
     known = [r.id for r in rules]
     for rid in (_split_ids(args.select) or []) + (_split_ids(args.ignore) or []):
         if rid not in known and rid != "ALL":
-            raise UsageError(f"unknown rule id {rid!r}; 'ent-ls rules' lists them")
+            import difflib
+
+            close = difflib.get_close_matches(rid, known, 1, 0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "'ent-ls rules' lists them"
+            raise UsageError(f"unknown rule id {rid!r}; {hint}")
     fixed_config = None
     if args.config:
         if not os.path.isfile(args.config):

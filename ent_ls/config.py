@@ -132,7 +132,9 @@ class Settings:
     def check_rule_ids(self, known: List[str]) -> None:
         for rid in list(self.select or []) + self.ignore + list(self.severity):
             if rid not in known and rid != "ALL":
-                self.problems.append(f"{self.source or 'settings'}: unknown rule id {rid!r}")
+                close = difflib.get_close_matches(rid, known, 1, 0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.problems.append(f"{self.source or 'settings'}: unknown rule id {rid!r}{hint}")
 
 
 def _line_of(text: Optional[str], option: str) -> int:

@@ -369,3 +369,13 @@ def test_color_auto_always_never(tmp_path):
     assert run_on_a_tty(["check", "-q", "App.entitlements"], tmp_path).startswith(painted)
     assert "\x1b[" not in run_on_a_tty(["check", "-q", "App.entitlements"], tmp_path, env={"NO_COLOR": "1"})
     assert "\x1b[" not in run_on_a_tty(["check", "-q", "--color", "never", "App.entitlements"], tmp_path)
+
+
+def test_unknown_rule_ids_say_did_you_mean(tmp_path):
+    write(tmp_path / "App.entitlements", CLEAN)
+    assert ent_ls("check", "--ignore", "false-valu", "App.entitlements", cwd=tmp_path) == (
+        2, "", "ent-ls: error: unknown rule id 'false-valu'; did you mean 'false-value'?\n")
+    write(tmp_path / ".ent-ls.toml", 'select = ["unkown-key"]\n')
+    code, out, err = ent_ls("check", "App.entitlements", cwd=tmp_path)
+    assert err == (f"ent-ls: config: {(tmp_path / '.ent-ls.toml').resolve()}: unknown rule id 'unkown-key'; "
+                   "did you mean 'unknown-key'? (defaults apply)\n")
