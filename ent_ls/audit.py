@@ -95,7 +95,7 @@ def check_target(path: str, settings, catalog, profile=None) -> list:
         for d in diags:
             d.fixes = []  # signed code is not edited in place
         inner = view.label if view is not None else None
-        result = FileResult(path, doc.text, diags, binary=True, inner=inner or None)
+        result = FileResult(path, doc.text, diags, binary=True, inner=inner or None, fixable=False)
         result.doc = doc
         results.append(result)
     return results

@@ -5,41 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from ent_ls import __version__
 from ent_ls.catalog import PLATFORMS, default_catalog
+from ent_ls.discover import is_entitlements_name  # noqa: F401  (kept importable from here)
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "DerivedData"}
+# --fail-level: the severities that make `check` exit 1
+FAIL_LEVELS = {"error": ("error",), "warning": ("error", "warning"),
+               "information": ("error", "warning", "information"), "never": ()}
 
 
 class UsageError(Exception):
     pass
-
-
-def is_entitlements_name(name: str) -> bool:
-    lower = name.lower()
-    return lower.endswith(".entitlements") or (lower.startswith("entitlements") and lower.endswith(".plist"))
-
-
-def discover(paths: Sequence[str]) -> Iterator[str]:
-    """Files named on the command line, and entitlements files under folders."""
-    for p in paths:
-        if p == "-":
-            yield p
-        elif os.path.isdir(p):
-            found = []
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-                found.extend(os.path.join(root, f) for f in files if is_entitlements_name(f))
-            yield from sorted(found)
-        elif os.path.exists(p):
-            yield p
-        else:
-            raise FileNotFoundError(p)
 
 
 def _split_ids(values: Optional[List[str]]) -> Optional[List[str]]:
@@ -74,10 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", metavar="RULES", help="skip these rule ids (comma-separated)")
     check.add_argument("--config", metavar="FILE", help="a .ent-ls.toml or pyproject.toml to use instead of searching")
     check.add_argument("--stdin-filename", metavar="PATH", help="the path standard input stands for (config, platform)")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems are found")
-    color = check.add_mutually_exclusive_group()
-    color.add_argument("--color", dest="color", action="store_true", default=None, help="always colour the text output")
-    color.add_argument("--no-color", dest="color", action="store_false", help="never colour the text output")
+    check.add_argument("--fail-level", choices=tuple(FAIL_LEVELS), default="warning",
+                       help="exit 1 when a finding at this level or worse is found (default: warning)")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems are found (--fail-level never)")
+    check.add_argument("--no-ignore", action="store_true",
+                       help="in folders, check every entitlements file: no .gitignore, exclude or default skips")
+    add_color_options(check)
+    check.add_argument("--project-url", metavar="URL", default=os.environ.get("ENT_LS_PROJECT_URL") or None,
+                       help="SARIF: the ent-ls project's web address (informationUri; env ENT_LS_PROJECT_URL)")
+    check.add_argument("--rules-url", metavar="URL", default=os.environ.get("ENT_LS_RULES_URL") or None,
+                       help="SARIF and JSON: web address of ent-ls's docs/rules.md, to link each rule "
+                            "(env ENT_LS_RULES_URL)")
     check.add_argument("-q", "--quiet", action="store_true", help="text format: print only the problems")
     check.add_argument("--profile", metavar="P", help="cross-check against this provisioning profile")
 
@@ -98,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="explain an entitlement key or a rule id")
     explain.add_argument("name", metavar="KEY_OR_RULE")
+    explain.add_argument("--format", choices=("text", "markdown"), default="text",
+                         help="text: laid out for a terminal (default); markdown: the Markdown source")
+    add_color_options(explain)
 
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -110,7 +102,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_color_options(parser: argparse.ArgumentParser) -> None:
+    color = parser.add_mutually_exclusive_group()
+    color.add_argument("--color", default="auto", choices=("auto", "always", "never"),
+                       help="colour: auto (a terminal, unless NO_COLOR is set), always or never (default: auto)")
+    color.add_argument("--no-color", dest="color", action="store_const", const="never", help="same as --color never")
+
+
+def use_color(choice: str, stream) -> bool:
+    if choice == "auto":
+        return stream.isatty() and not os.environ.get("NO_COLOR")
+    return choice == "always"
+
+
+def find_files(args, fixed_config: Optional[Path], paths: Sequence[str]) -> List[str]:
+    """The files to check: named files, and what discovery finds in named
+    folders with the exclusions of the folder's configuration."""
+    from ent_ls.config import load_config, settings_for
+    from ent_ls.discover import DEFAULT_EXCLUDE, discover
+
+    found: List[str] = []
+    for p in paths:
+        settings = None
+        if os.path.isdir(p) and not args.no_ignore:
+            settings = load_config(fixed_config) if fixed_config else settings_for(p)
+        if settings is None:
+            found.extend(discover([p], everything=args.no_ignore))
+            continue
+        exclude = list(DEFAULT_EXCLUDE if settings.exclude is None else settings.exclude) + settings.extend_exclude
+        found.extend(discover([p], exclude, settings.respect_gitignore))
+    return found
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # a lone surrogate (an undecodable byte, kept losslessly) must not stop
+        # any output format: written as a \udcxx escape, which JSON reads back
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -169,6 +198,8 @@ def run_check(args) -> int:
     from ent_ls.report import FileResult, write_github, write_json, write_sarif, write_text
     from ent_ls.syntax import decode
 
+    args.paths_named = bool(args.paths)
+    args.paths = args.paths or ["."]
     if args.unsafe_fixes and not (args.fix or args.diff):
         raise UsageError("--unsafe-fixes needs --fix or --diff")
     if args.fix and args.diff:
@@ -177,7 +208,11 @@ def run_check(args) -> int:
     known = [r.id for r in rules]
     for rid in (_split_ids(args.select) or []) + (_split_ids(args.ignore) or []):
         if rid not in known and rid != "ALL":
-            raise UsageError(f"unknown rule id {rid!r}; 'ent-ls rules' lists them")
+            import difflib
+
+            close = difflib.get_close_matches(rid, known, 1, 0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "'ent-ls rules' lists them"
+            raise UsageError(f"unknown rule id {rid!r}; {hint}")
     fixed_config = None
     if args.config:
         if not os.path.isfile(args.config):
@@ -188,13 +223,19 @@ def run_check(args) -> int:
     signed_paths, plain_paths = split_paths(args.paths)
     try:
         profile = load_profile(args.profile)
-        paths = list(discover(plain_paths)) if plain_paths or not signed_paths else []
+        paths = find_files(args, fixed_config, plain_paths) if plain_paths else []
     except FileNotFoundError as exc:
         raise UsageError(f"no such file or folder: {exc.args[0]}") from None
     except ValueError as exc:  # an unreadable --profile
         raise UsageError(str(exc)) from None
     if not paths and not signed_paths:
-        print("ent-ls: warning: no entitlements files found (*.entitlements, entitlements*.plist)", file=sys.stderr)
+        named = args.paths_named
+        where = ", ".join(args.paths)
+        print(f"ent-ls: {'error' if named else 'warning'}: no entitlements files (*.entitlements, "
+              f"entitlements*.plist) found in {where}", file=sys.stderr)
+        if args.format in ("json", "sarif"):  # a valid, empty report for the tools that read it
+            (write_json([], sys.stdout) if args.format == "json" else write_sarif([], rules, sys.stdout))
+        return EXIT_ERROR if named else EXIT_OK
     if "-" in paths and args.fix and len(paths) > 1:
         raise UsageError("--fix with standard input works only when '-' is the only path")
 
@@ -270,7 +311,8 @@ def run_check(args) -> int:
                 print(f"ent-ls: {shown}: {what} not fixed in place", file=sys.stderr)
             diags = analyze(doc, catalog, settings)
         # decoding problems are reported once, by xml-syntax
-        results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines))
+        fixable = not (decoded.binary or decoded.lossy or any(d.rule == "not-a-plist" for d in diags))
+        results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines, fixable=fixable))
     results.extend(projects.results(lambda p: _settings_for_project(p, fixed_config, args), FileResult))
     if progress:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
@@ -288,7 +330,7 @@ def run_check(args) -> int:
 
     out = sys.stderr if (args.fix and "-" in paths) else sys.stdout
     if args.format == "text":
-        color = args.color if args.color is not None else (out.isatty() and "NO_COLOR" not in os.environ)
+        color = use_color(args.color, out)
         if args.quiet:
             import io
 
@@ -299,17 +341,18 @@ def run_check(args) -> int:
         else:
             write_text(results, out, color, not args.unsafe_fixes)
     elif args.format == "json":
-        write_json(results, out)
+        write_json(results, out, args.rules_url)
     elif args.format == "sarif":
-        write_sarif(results, rules, out)
+        write_sarif(results, rules, out, args.project_url, args.rules_url)
     else:
         write_github(results, out)
     out.flush()
 
     if io_errors:
         return EXIT_ERROR
-    worst = [d for r in results for d in r.diagnostics if d.severity in ("error", "warning")]
-    return EXIT_FINDINGS if worst and not args.exit_zero else EXIT_OK
+    failing = () if args.exit_zero else FAIL_LEVELS[args.fail_level]
+    worst = [d for r in results for d in r.diagnostics if d.severity in failing]
+    return EXIT_FINDINGS if worst else EXIT_OK
 
 
 def _settings_for_project(path: str, fixed_config, args):
@@ -341,6 +384,9 @@ def run_serve(args) -> int:
         if not host or not port.isdigit():
             raise UsageError(f"--tcp takes HOST:PORT, not {args.tcp!r}")
         tcp = (host, int(port))
+    if tcp is None and sys.stdin.isatty():
+        print("ent-ls serve is a language server: editors start it and talk to it on stdin. "
+              "To lint files, run 'ent-ls check'.", file=sys.stderr, flush=True)
     return serve(tcp, client_pid=args.client_pid)
 
 
@@ -368,8 +414,11 @@ def run_explain(args) -> int:
         suggestions = catalog.suggest(name)
         hint = f" Did you mean {suggestions[0]}?" if suggestions else ""
         raise UsageError(f"{name!r} is neither a rule id nor a documented entitlement.{hint}")
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    sys.stdout.write(terminal_markdown(text, color) + "\n")
+    if args.format == "markdown":
+        sys.stdout.write(text + "\n")
+    else:
+        width = shutil.get_terminal_size((88, 24)).columns if sys.stdout.isatty() else 88
+        sys.stdout.write(terminal_markdown(text, use_color(args.color, sys.stdout), min(width, 100)) + "\n")
     return EXIT_OK
 
 

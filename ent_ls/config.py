@@ -7,6 +7,7 @@ file and line, and the defaults apply to what could not be read.
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
 import re
@@ -24,7 +25,8 @@ from ent_ls.catalog import PLATFORMS, TYPES
 SEVERITY_VALUES = ("error", "warning", "information", "hint", "off")
 CONFIG_NAMES = (".ent-ls.toml", "pyproject.toml")
 DEFAULT_DEBUG_FILES = ("*debug*",)
-OPTIONS = ("platform", "select", "ignore", "severity", "extend-keys", "debug-files")
+OPTIONS = ("platform", "select", "ignore", "severity", "extend-keys", "debug-files",
+           "exclude", "extend-exclude", "respect-gitignore")
 
 
 class Settings:
@@ -37,6 +39,10 @@ class Settings:
         self.severity: Dict[str, str] = {}
         self.extend_keys: List[Tuple[str, str]] = []
         self.debug_files: List[str] = list(DEFAULT_DEBUG_FILES)
+        # folder walking (ent_ls.discover): None keeps the default exclusions
+        self.exclude: Optional[List[str]] = None
+        self.extend_exclude: List[str] = []
+        self.respect_gitignore = True
         self.source: Optional[str] = None  # the config file read, if any
         self.problems: List[str] = []  # "file:line: message"
         self.project: Any = None  # ent_ls.project.FileProjects: the builds that sign with the file
@@ -74,7 +80,9 @@ class Settings:
             if name in ("extendKeys", "debugFiles"):
                 name = {"extendKeys": "extend-keys", "debugFiles": "debug-files"}[name]
             if name not in OPTIONS:
-                bad(option, f"unknown option {option!r} (known: {', '.join(OPTIONS)})")
+                close = difflib.get_close_matches(name, OPTIONS, 1, 0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(OPTIONS)})"
+                bad(option, f"unknown option {option!r}{hint}")
             elif name == "platform":
                 if value is None or value == "":
                     self.platform = None
@@ -82,7 +90,12 @@ class Settings:
                     self.platform = value.lower().replace(" ", "")
                 else:
                     bad(option, f"platform must be one of {', '.join(PLATFORMS)}, not {value!r}")
-            elif name in ("select", "ignore", "debug-files"):
+            elif name == "respect-gitignore":
+                if isinstance(value, bool):
+                    self.respect_gitignore = value
+                elif value is not None:
+                    bad(option, "respect-gitignore must be true or false")
+            elif name in ("select", "ignore", "debug-files", "exclude", "extend-exclude"):
                 if value is None:  # editors send null for "not set"
                     continue
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -91,6 +104,10 @@ class Settings:
                     self.select = list(value) or None
                 elif name == "ignore":
                     self.ignore = list(value)
+                elif name == "exclude":
+                    self.exclude = list(value)
+                elif name == "extend-exclude":
+                    self.extend_exclude = list(value)
                 else:
                     self.debug_files = list(value)
             elif name == "severity":
@@ -119,7 +136,9 @@ class Settings:
     def check_rule_ids(self, known: List[str]) -> None:
         for rid in list(self.select or []) + self.ignore + list(self.severity):
             if rid not in known and rid != "ALL":
-                self.problems.append(f"{self.source or 'settings'}: unknown rule id {rid!r}")
+                close = difflib.get_close_matches(rid, known, 1, 0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.problems.append(f"{self.source or 'settings'}: unknown rule id {rid!r}{hint}")
 
 
 def _line_of(text: Optional[str], option: str) -> int:
@@ -140,15 +159,40 @@ def find_config(start: Path) -> Optional[Path]:
         for name in CONFIG_NAMES:
             candidate = d / name
             if candidate.is_file():
-                if name == "pyproject.toml":
-                    try:
-                        text = candidate.read_text(encoding="utf-8")
-                    except (OSError, UnicodeDecodeError):
-                        continue
-                    if not re.search(r"^\s*\[tool\.ent-ls[\].]", text, re.M):
-                        continue
+                if name == "pyproject.toml" and not _has_our_table(candidate):
+                    continue
                 return candidate
     return None
+
+
+def _has_our_table(path: Path) -> bool:
+    """Whether a pyproject.toml has [tool.ent-ls], in any TOML spelling
+    (tool."ent-ls", a dotted key, an inline table). One that does not
+    parse counts when it names ent-ls, so that its error is reported."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "ent-ls" not in text:  # most pyproject.toml files: skip the parse
+        return False
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "ent-ls" in tool
+
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+
+
+def _toml_error(path: Path, exc: Exception) -> str:
+    message = str(exc)
+    m = _TOML_AT.search(message)
+    if m is None:
+        m2 = re.search(r"line (\d+)", message)
+        return f"{path}:{m2.group(1) if m2 else 1}: invalid TOML: {message}"
+    return f"{path}:{m.group(1)}:{m.group(2)}: invalid TOML: {_TOML_AT.sub('', message)}"
 
 
 def load_config(path: Path, base: Optional[Settings] = None) -> Settings:
@@ -163,8 +207,7 @@ def load_config(path: Path, base: Optional[Settings] = None) -> Settings:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        settings.problems.append(f"{path}:{m.group(1) if m else 1}: invalid TOML: {exc}")
+        settings.problems.append(_toml_error(path, exc))
         return settings
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("ent-ls", {})

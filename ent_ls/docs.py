@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import List
+import textwrap
+from typing import List, Optional
 
 from ent_ls.analysis import Rule, all_rules
 
@@ -63,23 +64,69 @@ def rules_document() -> str:
     return "\n".join(out)
 
 
-def terminal_markdown(text: str, color: bool) -> str:
-    """Markdown made easy to read in a terminal."""
+def terminal_markdown(text: str, color: bool, width: Optional[int] = None) -> str:
+    """Markdown laid out for a terminal: headings underlined, paragraphs and
+    list items wrapped to width (None: not wrapped), code blocks indented, no
+    backticks or asterisks left."""
 
-    def bold(s: str) -> str:
-        return f"\x1b[1m{s}\x1b[0m" if color else s
+    def paint(code: str, s: str) -> str:
+        return f"\x1b[{code}m{s}\x1b[0m" if color else s
 
-    lines = []
+    def inline(s: str) -> str:
+        s = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1: \2", s)
+        s = re.sub(r"`([^`]+)`", lambda m: paint("36", m.group(1)), s)
+        return re.sub(r"\*\*(.+?)\*\*", lambda m: paint("1", m.group(1)), s)
+
+    def wrap(s: str, first: str = "", rest: str = "") -> List[str]:
+        # spans (code, bold, links) never break across lines: their spaces
+        # are no-break spaces while wrapping, so inline() sees them whole
+        s = re.sub(r"`[^`]+`|\*\*.+?\*\*|\[[^\]]+\]\([^)]+\)", lambda m: m.group(0).replace(" ", "\xa0"), s)
+        if width is None:
+            return [first + s]
+        # wrap the plain text, so that colour codes do not count as width
+        return textwrap.wrap(s, width, initial_indent=first, subsequent_indent=rest,
+                             break_long_words=False, break_on_hyphens=False) or [first]
+
+    out: List[str] = []
+    para: List[str] = []
+
+    def flush() -> None:
+        if not para:
+            return
+        joined = " ".join(line.strip() for line in para)
+        para.clear()
+        item = re.match(r"(\s*)([-*]|\d+\.) (.*)", joined)
+        lines = wrap(joined) if item is None else wrap(item.group(3), item.group(1) + "- ", item.group(1) + "  ")
+        out.extend(inline(line).replace("\xa0", " ") for line in lines)
+
+    in_code = False
     for line in text.splitlines():
-        m = re.match(r"#+ (.*)", line)
-        if m:
-            line = bold(m.group(1))
+        if line.startswith("```"):
+            flush()
+            in_code = not in_code
+            continue
+        if in_code:
+            out.append("    " + paint("36", line) if line else "")
+            continue
+        heading = re.match(r"(#+) (.*)", line)
+        if heading:
+            flush()
+            title = re.sub(r"[`*]", "", heading.group(2))
+            out.append(paint("1", title))
+            out.append(("=" if len(heading.group(1)) <= 2 else "-") * len(title))
+        elif not line.strip():
+            flush()
+            out.append("")
+        elif re.match(r"\s*([-*]|\d+\.) ", line):
+            flush()
+            para.append(line)
         else:
-            line = re.sub(r"\*\*(.+?)\*\*", lambda mm: bold(mm.group(1)), line)
-            line = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1: \2", line)
-            line = line.rstrip()
-        lines.append(line)
-    return "\n".join(lines)
+            para.append(line)
+            if line.endswith("  "):  # a Markdown line break
+                flush()
+    flush()
+    # no runs of blank lines
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
 
 
 if __name__ == "__main__":

@@ -6,15 +6,11 @@ import json
 import os
 from typing import Dict, List, Optional, Sequence, TextIO
 
-from ent_ls import __version__
 from ent_ls.analysis import SEVERITY_RANK, Diagnostic, Rule
 from ent_ls.analysis.fixes import chosen_fix
 from ent_ls.syntax import LineIndex
 
 FORMATS = ("text", "json", "sarif", "github")
-HOMEPAGE = "https://github.com/ent-ls/ent-ls"
-RULES_URL = HOMEPAGE + "/blob/main/docs/rules.md#"
-
 _COLORS = {"error": "31", "warning": "33", "information": "36", "hint": "2"}
 
 
@@ -24,7 +20,8 @@ class FileResult:
     doc = None  # the Document, when a logical location needs its keys
 
     def __init__(self, path: str, text: str, diagnostics: List[Diagnostic], binary: bool = False,
-                 fixed: int = 0, lines: Optional[LineIndex] = None, inner: Optional[str] = None) -> None:
+                 fixed: int = 0, lines: Optional[LineIndex] = None, inner: Optional[str] = None,
+                 fixable: bool = True) -> None:
         self.path = path
         self.inner = inner  # the binary inside a bundle or archive at path, as path[inner]
         self.text = text
@@ -32,6 +29,7 @@ class FileResult:
         self.binary = binary  # no line numbers: the text was made from a binary plist
         self.fixed = fixed
         self.lines = lines or LineIndex(text)
+        self.fixable = fixable  # --fix would write this file (not binary, not damaged text)
 
     def position(self, offset: int) -> Optional[tuple]:
         """1-based (line, column in code points), or None for binary plists."""
@@ -43,7 +41,9 @@ class FileResult:
     def utf16_column(self, offset: int) -> int:
         line, col = self.lines.position(offset)
         prefix = self.lines.text[self.lines.starts[line]:self.lines.starts[line] + col]
-        return len(prefix.encode("utf-16-le")) // 2 + 1
+        # surrogatepass: a lone surrogate (left by the decoder for a bad byte)
+        # is one UTF-16 code unit, and must not stop the report
+        return len(prefix.encode("utf-16-le", "surrogatepass")) // 2 + 1
 
 
 def display_path(path: str) -> str:
@@ -69,7 +69,7 @@ def write_text(results: Sequence[FileResult], out: TextIO, color: bool, unsafe_h
             where = f"{shown}:{pos[0]}:{pos[1]}" if pos else shown
             where += f"[{r.inner}]" if r.inner else ""
             sev = paint(_COLORS[d.severity], d.severity)
-            fix = chosen_fix(d, unsafe=True)
+            fix = chosen_fix(d, unsafe=True) if r.fixable else None
             mark = ""
             if fix is not None:
                 if fix.safe:
@@ -97,7 +97,7 @@ def write_text(results: Sequence[FileResult], out: TextIO, color: bool, unsafe_h
         out.write(f"All clear: {files} {noun} checked, no problems.\n")
 
 
-def write_json(results: Sequence[FileResult], out: TextIO) -> None:
+def write_json(results: Sequence[FileResult], out: TextIO, rules_url: Optional[str] = None) -> None:
     items = []
     for r in results:
         for d in r.diagnostics:
@@ -111,80 +111,20 @@ def write_json(results: Sequence[FileResult], out: TextIO) -> None:
                 "start": {"line": start[0], "column": start[1], "offset": d.start} if start else None,
                 "end": {"line": end[0], "column": end[1], "offset": d.end} if end else None,
                 "tags": d.tags,
-                "fixes": [f.to_json() for f in d.fixes],
-                "url": RULES_URL + d.rule,
+                "fixes": [f.to_json() for f in d.fixes] if r.fixable else [],
             })
+            if rules_url:
+                items[-1]["url"] = f"{rules_url}#{d.rule}"
     json.dump(items, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
+def write_sarif(results: Sequence[FileResult], rules: Sequence[Rule], out: TextIO,
+                project_url: Optional[str] = None, rules_url: Optional[str] = None) -> None:
+    from ent_ls.sarif import sarif_log
 
-
-def write_sarif(results: Sequence[FileResult], rules: Sequence[Rule], out: TextIO) -> None:
-    index = {r.id: i for i, r in enumerate(rules)}
-    sarif_results = []
-    for r in results:
-        uri = display_path(r.path).replace(os.sep, "/")
-        for d in r.diagnostics:
-            location: dict = {"physicalLocation": {"artifactLocation": {"uri": uri}}}
-            if not r.binary:
-                sl, sc = r.lines.position(d.start)
-                el, ec = r.lines.position(d.end)
-                location["physicalLocation"]["region"] = {
-                    "startLine": sl + 1,
-                    "startColumn": r.utf16_column(d.start),
-                    "endLine": el + 1,
-                    "endColumn": r.utf16_column(d.end),
-                    "charOffset": d.start,
-                    "charLength": d.end - d.start,
-                }
-            result = {
-                "ruleId": d.rule,
-                "level": _SARIF_LEVEL[d.severity],
-                "message": {"text": d.message},
-                "locations": [location],
-            }
-            logical = logical_locations(r, d)
-            if logical:
-                location["logicalLocations"] = logical
-            if d.rule in index:
-                result["ruleIndex"] = index[d.rule]
-            sarif_results.append(result)
-    doc = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "ent-ls",
-                "version": __version__,
-                "informationUri": HOMEPAGE,
-                "rules": [{
-                    "id": rule.id,
-                    "name": rule.id,
-                    "shortDescription": {"text": rule.summary},
-                    "helpUri": RULES_URL + rule.id,
-                    "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
-                } for rule in rules],
-            }},
-            "columnKind": "utf16CodeUnits",
-            "results": sarif_results,
-        }],
-    }
-    json.dump(doc, out, indent=2, ensure_ascii=False)
+    json.dump(sarif_log(results, rules, project_url, rules_url), out, indent=2, ensure_ascii=False)
     out.write("\n")
-
-
-def logical_locations(r: FileResult, d: Diagnostic) -> list:
-    """For findings without lines: the binary inside the artifact and the key."""
-    out = []
-    if r.inner:
-        out.append({"name": r.inner, "kind": "module"})
-    ent = r.doc.entitlement_at(d.start) if r.doc is not None and r.binary else None
-    if ent is not None:
-        name = f"{r.inner}/{ent.key}" if r.inner else ent.key
-        out.append({"name": ent.key, "fullyQualifiedName": name, "kind": "member"})
-    return out
 
 
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "information": "notice", "hint": "notice"}

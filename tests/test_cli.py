@@ -4,6 +4,7 @@ import json
 import plistlib
 
 from conftest import ROOT, plist, run_cli
+from sarif_check import validate_sarif
 
 UNSIGNED = "com.apple.security.cs.allow-unsigned-executable-memory"
 RISKY = plist(f"\t<key>{UNSIGNED}</key>\n\t<true/>\n\t<key>com.apple.security.network.server</key>\n\t<false/>\n")
@@ -72,7 +73,7 @@ def test_json_format(tmp_path):
 
 def test_sarif_format(tmp_path):
     p = write(tmp_path, "App.entitlements", "\U0001F600" + RISKY.replace("<dict>", "<dict><!-- \U0001F600 -->"))
-    sarif = json.loads(run_cli("check", "--format", "sarif", str(p)).stdout)
+    sarif = validate_sarif(run_cli("check", "--format", "sarif", str(p)).stdout.decode(), tmp_path)
     assert sarif["version"] == "2.1.0"
     run = sarif["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}

@@ -489,3 +489,115 @@ def test_fix_all_on_the_corpus_keeps_files_readable_and_settles(corpus_files):
             again, more, _ = fix_document(fixed, unsafe=unsafe)
             assert more == 0 and again.text == fixed.text, path.name  # nothing left that it would fix
             parse_plist(fixed.text)  # and it still parses
+
+
+# --- any bytes, every output format; such text in the server (scale issue, item 7) -----------------
+
+def _sample_bytes() -> Dict[str, bytes]:
+    rng = random.Random(14)
+    noise = bytes(rng.getrandbits(8) for _ in range(3000))
+    good = plist(f"\t<key>{SANDBOX}</key>\n\t<true/>\n\t<key>{UNSIGNED}</key>\n\t<true/>\n").encode()
+    return {
+        "mach-o": b"\xcf\xfa\xed\xfe\x0c\x00\x00\x01" + noise,
+        "fat-mach-o": b"\xca\xfe\xba\xbe\x00\x00\x00\x02" + noise,
+        "zip": b"PK\x03\x04" + noise,
+        "png": b"\x89PNG\r\n\x1a\n" + noise,
+        "noise": noise,
+        "bad-utf8-in-key": good.replace(b"app-sandbox", b"app-sand\xcfbox"),
+        "bad-utf8-in-value": good.replace(b"<true/>", b"<string>\xcf\xff\xed\xa0\x80</string>", 1),
+        "bad-utf8-in-comment": good.replace(b"<dict>", b"<dict><!-- \xcf\xcf\xcf -->"),
+        "latin1-undeclared": good.replace(b"<dict>", b"<dict><!-- caf\xe9 -->").replace(b"app-sandbox", b"app-\xe9"),
+    }
+
+
+SAMPLES = _sample_bytes()
+FORMATS = ("text", "json", "sarif", "github")
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_any_bytes_in_every_output_format(tmp_path, name):
+    from sarif_check import validate_sarif
+
+    path = tmp_path / f"{name}.entitlements"
+    path.write_bytes(SAMPLES[name])
+    outputs = {}
+    for fmt in FORMATS:
+        proc = subprocess.run([sys.executable, "-m", "ent_ls", "check", "--format", fmt, str(path)],
+                              capture_output=True, timeout=60,
+                              env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)})
+        assert proc.returncode == 1, (fmt, proc.stderr[-2000:])
+        assert b"Traceback" not in proc.stderr and b"Error" not in proc.stderr, proc.stderr[-2000:]
+        outputs[fmt] = proc.stdout.decode("utf-8")  # valid UTF-8, whatever the file held
+    found = json.loads(outputs["json"])
+    if name in ("mach-o", "fat-mach-o", "zip", "png", "noise"):
+        # one finding that says what the file is, in every format
+        assert [d["rule"] for d in found] == ["not-a-plist"]
+        assert outputs["text"].count("not-a-plist") == 1 and outputs["github"].count("\n") == 1
+    else:
+        assert all(d["rule"] != "not-a-plist" for d in found)
+        assert any("invalid UTF-8 byte" in d["message"] for d in found)
+    log = validate_sarif(outputs["sarif"], tmp_path)
+    assert len(log["runs"][0]["results"]) == len(found)
+
+
+def _inject(base: str, data: bytes, at: float) -> bytes:
+    raw = base.encode()
+    cut = int(at * len(raw))
+    return raw[:cut] + data + raw[cut:]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(min_size=1, max_size=40), st.floats(0, 1), st.sampled_from(BASES))
+def test_writers_take_any_decoded_bytes(data, at, base):
+    """Bytes dropped anywhere into a valid file: every writer turns the result
+    into text that encodes as UTF-8 the way the CLI's stdout does."""
+    import io
+
+    from sarif_check import schema_errors
+
+    from ent_ls.analysis import all_rules
+    from ent_ls.report import FileResult, write_github, write_json, write_sarif, write_text
+
+    decoded = decode(_inject(base, data, at))
+    doc = Document(decoded.text, "App.entitlements", decoded.binary, decoded.problems)
+    result = FileResult("App.entitlements", doc.text, analyze(doc), decoded.binary, 0, doc.lines)
+    for write in (lambda out: write_text([result], out, False, True), lambda out: write_json([result], out),
+                  lambda out: write_sarif([result], all_rules(), out), lambda out: write_github([result], out)):
+        out = io.StringIO()
+        write(out)
+        out.getvalue().encode("utf-8", "backslashreplace")
+    sarif = io.StringIO()
+    write_sarif([result], all_rules(), sarif)
+    errors = schema_errors(json.loads(sarif.getvalue()))
+    assert errors in ([], None), errors
+
+
+SERVER_TEXTS = {
+    # what an editor sends for such files: invalid bytes replaced, NULs kept
+    **{f"{name}-as-editor-text": SAMPLES[name].decode("utf-8", "replace") for name in ("mach-o", "zip", "noise")},
+    "bad-utf8-as-editor-text": SAMPLES["bad-utf8-in-key"].decode("utf-8", "replace"),
+    # lone surrogates, as a JSON escape can carry them
+    "lone-surrogates": BASES[1].replace("caf\u00e9", "caf\udccf\ud83d"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SERVER_TEXTS))
+async def test_server_code_actions_and_formatting_on_any_text(client: LanguageClient, name):
+    text = SERVER_TEXTS[name]
+    uri = f"file:///work/a/{name}.entitlements"
+    diags = await open_doc(client, uri, text)
+    ident = types.TextDocumentIdentifier(uri=uri)
+    if name.endswith("-as-editor-text") and not name.startswith("bad-utf8"):
+        assert [d.code for d in diags] == ["not-a-plist"]
+    end = lsp_position(text, len(text))
+    actions = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+        text_document=ident, range=types.Range(start=types.Position(line=0, character=0), end=end),
+        context=types.CodeActionContext(diagnostics=diags))), 30)
+    for action in actions or []:
+        if isinstance(action, types.CodeAction) and action.edit is None and action.data is not None:
+            await asyncio.wait_for(client.code_action_resolve_async(action), 30)
+    edits = await asyncio.wait_for(client.text_document_formatting_async(types.DocumentFormattingParams(
+        text_document=ident, options=types.FormattingOptions(tab_size=4, insert_spaces=False))), 30)
+    if name.endswith("-as-editor-text") and not name.startswith("bad-utf8"):
+        assert not edits  # nothing to lay out in a file that is no property list
+    assert not server_errors(client)

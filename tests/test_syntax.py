@@ -26,12 +26,12 @@ def messages(text):
 
 # --- plistlib equivalence -------------------------------------------------
 
-keys = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)
+keys = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"), max_size=20)
 scalars = (
     st.booleans()
     | st.integers(min_value=-(2**63), max_value=2**64 - 1)
     | st.floats(allow_nan=False)
-    | st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30)
+    | st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"), max_size=30)
     | st.binary(max_size=40)
     | st.datetimes(min_value=datetime.datetime(1900, 1, 1), max_value=datetime.datetime(2100, 1, 1)).map(
         lambda d: d.replace(microsecond=0))

@@ -16,7 +16,7 @@
 ;;   (require 'entitlements-mode)
 ;;   (add-hook 'entitlements-mode-hook #'eglot-ensure)
 ;;
-;; The server is `ent-ls serve' (pip install ent-ls).  Settings go in
+;; The server is `ent-ls serve' (install: see README.md).  Settings go in
 ;; `eglot-workspace-configuration' under the :entitlements section, e.g. in
 ;; .dir-locals.el:
 ;;

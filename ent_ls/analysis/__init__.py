@@ -26,6 +26,7 @@ from ent_ls.analysis.engine import (
     rule_runs,
 )
 from ent_ls.analysis.reuse import Reuse
+from ent_ls.analysis.rules.kind import not_a_plist_finding
 from ent_ls.analysis.suppress import apply_suppressions
 from ent_ls.catalog import PLATFORMS, Catalog, default_catalog
 from ent_ls.config import Settings
@@ -89,6 +90,11 @@ def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional
     settings = settings or Settings()
     catalog = (catalog or default_catalog()).with_extra(settings.extend_keys)
     ctx = Context(doc, catalog, settings)
+    foreign = not_a_plist_finding(doc)
+    if foreign is not None:  # a Mach-O, a zip...: one finding instead of hundreds
+        if not settings.rule_enabled("not-a-plist"):
+            return []
+        return [Diagnostic("not-a-plist", settings.severity.get("not-a-plist", "error"), foreign)]
     if reuse is not None:
         reuse.start(ctx)
         with catalog.remembering(reuse.suggestions):
@@ -99,7 +105,7 @@ def analyze(doc: Document, catalog: Optional[Catalog] = None, settings: Optional
 def _analyze(ctx: Context, reuse: Optional[Reuse]) -> List[Diagnostic]:
     doc, settings = ctx.doc, ctx.settings
     rules = [(r, settings.severity.get(r.id, r.severity)) for r in all_rules()
-             if r.id != "unused-suppression" and rule_runs(r, settings)]
+             if r.id not in ("unused-suppression", "not-a-plist") and rule_runs(r, settings)]
     per_entry = {}
     if reuse is not None:
         per_entry = reuse.run([(r, sev) for r, sev in rules if r.scope == ENTRY], ctx)
@@ -115,4 +121,16 @@ def _analyze(ctx: Context, reuse: Optional[Reuse]) -> List[Diagnostic]:
             out.append(Diagnostic(rule.id, "error", Finding(0, 0, f"internal error in rule {rule.id}: {exc!r}")))
     out = apply_suppressions(doc, out, settings)
     out.sort(key=lambda d: (d.start, d.end, SEVERITY_RANK[d.severity], d.rule))
+    return _unique(out)
+
+
+def _unique(diags: List[Diagnostic]) -> List[Diagnostic]:
+    """Identical findings at one place, reported once (for every front end)."""
+    seen = set()
+    out = []
+    for d in diags:
+        key = (d.rule, d.start, d.end, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
     return out

@@ -131,6 +131,7 @@ class Rule:
         applies_to: str = "",
         opt_in: bool = False,
         scope: str = DOCUMENT,
+        full: str = "",
     ) -> None:
         assert severity in SEVERITIES, severity
         assert scope in (DOCUMENT, ENTRY), scope
@@ -146,21 +147,24 @@ class Rule:
         self.applies_to = applies_to
         self.opt_in = opt_in  # off unless named in select (or ALL) or given a severity
         self.scope = scope
+        # What a finding of this rule means, in full: SARIF's fullDescription.
+        # Messages stay short; this keeps the longer wording.
+        self.full = " ".join(full.split()) or summary
 
 
 REGISTRY: Dict[str, Rule] = {}
 
 
 def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "",
-         applies_to: str = "", opt_in: bool = False, scope: str = DOCUMENT) -> Callable:
+         applies_to: str = "", opt_in: bool = False, scope: str = DOCUMENT, full: str = "") -> Callable:
     """Register a check function as a rule. An opt_in rule runs only when
-    the settings ask for it; scope: see ENTRY."""
+    the settings ask for it; scope: see ENTRY; full: the long wording."""
 
     def register(check: Callable[[object], Iterator[Finding]]) -> Callable:
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
         REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed,
-                            applies_to=applies_to, opt_in=opt_in, scope=scope)
+                            applies_to=applies_to, opt_in=opt_in, scope=scope, full=full)
         return check
 
     return register

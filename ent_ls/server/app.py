@@ -30,8 +30,9 @@ from ent_ls.docs import terminal_markdown
 from ent_ls.document import Document
 from ent_ls.analysis.reuse import Reuse
 from ent_ls.server import rpc
+from ent_ls.server.config_diag import config_diagnostics
 from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, change_span
-from ent_ls.server.publish import RULE_DOCS, DiagnosticJson, RawJson, publish_message
+from ent_ls.server.publish import RULES_URL, DiagnosticJson, RawJson, publish_message
 from ent_ls.syntax import LineIndex
 
 log = logging.getLogger(__name__)
@@ -298,7 +299,10 @@ class EntLsServer(LanguageServer):
 
     def lsp_diagnostics(self, od: OpenDocument) -> List[types.Diagnostic]:
         conv = self.positions(od)
-        return [self.to_lsp_diagnostic(od, conv, d) for d in od.diagnostics(self)]
+        found = [self.to_lsp_diagnostic(od, conv, d) for d in od.diagnostics(self)]
+        if od.file_settings is not None and od.file_settings.problems:
+            found.extend(config_diagnostics(od.file_settings.problems))
+        return found
 
     def to_lsp_diagnostic(self, od: OpenDocument, conv: Positions, d: Diagnostic) -> types.Diagnostic:
         related = None
@@ -313,7 +317,8 @@ class EntLsServer(LanguageServer):
             message=d.message,
             severity=SEVERITY[d.severity],
             code=d.rule,
-            code_description=types.CodeDescription(href=RULE_DOCS + d.rule),
+            # a link only where the rules page's address is known (no made-up host)
+            code_description=types.CodeDescription(href=f"{RULES_URL}#{d.rule}") if RULES_URL else None,
             source=SOURCE,
             tags=[TAGS[t] for t in d.tags if t in TAGS] or None,
             related_information=related,

@@ -12,9 +12,10 @@ code actions are computed from the server's own analysis, and offsets in
 from __future__ import annotations
 
 import json
+import os
 from typing import Dict, List
 
-RULE_DOCS = "https://github.com/ent-ls/ent-ls/blob/main/docs/rules.md#"
+RULES_URL = os.environ.get("ENT_LS_RULES_URL")  # where docs/rules.md is published, if anywhere (no made-up host)
 SEVERITY = {"error": 1, "warning": 2, "information": 3, "hint": 4}
 TAGS = {"unnecessary": 1, "deprecated": 2}
 _dumps = json.JSONEncoder(separators=(",", ":")).encode  # ASCII out, so characters = bytes
@@ -59,8 +60,8 @@ def _range(sl: int, sc: int, el: int, ec: int) -> dict:
 def _fragment(uri: str, d, sl: int, sc: int, el: int, ec: int, related: tuple, lean: bool = False) -> str:
     obj: dict = {"range": _range(sl, sc, el, ec), "message": d.message, "severity": SEVERITY[d.severity],
                  "code": d.rule, "source": "ent-ls"}
-    if not lean:
-        obj["codeDescription"] = {"href": RULE_DOCS + d.rule}
+    if not lean and RULES_URL:
+        obj["codeDescription"] = {"href": f"{RULES_URL}#{d.rule}"}
     tags = [TAGS[t] for t in d.tags if t in TAGS]
     if tags:
         obj["tags"] = tags

@@ -84,6 +84,8 @@ def _looks_binary(head: bytes) -> bool:
     sample = head[:1024]
     if not sample:
         return False
+    if sample.lstrip(b" \t\r\n").startswith(b"<"):
+        return False  # markup, perhaps damaged: the XML parser says what is wrong
     if b"\x00" in sample:
         return True
     # Mostly control bytes or invalid UTF-8: not text of any kind.
@@ -117,3 +119,21 @@ def describe_binary(data: bytes) -> Optional[str]:
     if kind.plist:
         return None
     return kind.label
+
+
+def sniff_text(text: str) -> Kind:
+    """The kind of a file from its decoded text (what an editor sends, or
+    the CLI's lossless decoding, whose escapes give the original bytes back)."""
+    head = text[:1024]
+    try:
+        data = head.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # lone surrogates that no decoder left: an editor's text
+        data = head.encode("utf-8", "replace")
+    return sniff(data)
+
+
+def with_article(label: str) -> str:
+    """'a Mach-O binary', 'an ELF binary', 'binary data'."""
+    if label.split(" (")[0].endswith("data"):
+        return label
+    return ("an " if label[0].lower() in "aeiou" else "a ") + label

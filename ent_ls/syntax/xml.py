@@ -312,7 +312,7 @@ def parse_xml(text: str, leaf_names: Iterable[str] = ()) -> XmlTree:
                 children = stack[-1].children if stack else top
             parent = stack[-1] if stack else None
             if parent is None:
-                if seen_root:
+                if seen_root and name:  # an unnamed tag is reported once, above
                     problem(pos, end, f"a second root element <{name}>: a document has exactly one")
                 seen_root = True
             elem = Element(name, tok, parent, empty)
@@ -325,13 +325,17 @@ def parse_xml(text: str, leaf_names: Iterable[str] = ()) -> XmlTree:
         elif kind == END:
             name_m = _NAME.match(text, pos + 2, end)
             name = name_m.group(0) if name_m else ""
-            if text[end - 1] != ">":
+            if not name:
+                problem(pos, end, "expected an element name after </")
+            elif text[end - 1] != ">":
                 problem(pos, end, f"unterminated tag </{name}: expected >")
             depth = len(stack) - 1
             while depth >= 0 and stack[depth].name != name:
                 depth -= 1
             if depth < 0:
-                if stack:
+                if not name:
+                    pass
+                elif stack and stack[-1].name:
                     problem(pos, end, f"unexpected </{name}>: the open element is <{stack[-1].name}>")
                 else:
                     problem(pos, end, f"unexpected </{name}>: no element is open")
@@ -340,7 +344,8 @@ def parse_xml(text: str, leaf_names: Iterable[str] = ()) -> XmlTree:
                 while len(stack) - 1 > depth:
                     inner = stack.pop()
                     _close_unfinished(inner)
-                    problem(pos, end, f"expected </{inner.name}> before </{name}>")
+                    if inner.name:
+                        problem(pos, end, f"expected </{inner.name}> before </{name}>")
                 elem = stack.pop()
                 elem.end_tag = tok
                 elem.end = end
@@ -353,7 +358,8 @@ def parse_xml(text: str, leaf_names: Iterable[str] = ()) -> XmlTree:
     # Elements still open run to the end of the text, innermost first.
     for elem in reversed(stack):
         _close_unfinished(elem)
-        problem(n, n, f"expected </{elem.name}> before the end of the file")
+        if elem.name:  # an unnamed tag was reported where it stands
+            problem(n, n, f"expected </{elem.name}> before the end of the file")
     if not seen_root:
         if n == 0 or not text.strip(" \t\r\n\ufeff"):
             problem(0, n, "the file is empty")

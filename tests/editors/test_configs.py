@@ -51,16 +51,15 @@ def strip_json_comments(text: str) -> str:
 def test_pre_commit_hook_manifest():
     yaml = pytest.importorskip("yaml")
     hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert isinstance(hooks, list) and len(hooks) == 1
-    hook = hooks[0]
-    assert hook["id"] == "ent-ls"
-    assert hook["language"] == "python"
-    assert hook["entry"] == "ent-ls check"
-    files = re.compile(hook["files"])
-    for name in ENTITLEMENTS_NAMES:
-        assert files.search(name), name
-    for name in OTHER_NAMES:
-        assert not files.search(name), name
+    assert isinstance(hooks, list) and [h["id"] for h in hooks] == ["ent-ls", "ent-ls-fix"]
+    assert [h["entry"] for h in hooks] == ["ent-ls check --format text", "ent-ls check --format text --fix"]
+    for hook in hooks:
+        assert hook["language"] == "python"
+        files = re.compile(hook["files"])
+        for name in ENTITLEMENTS_NAMES:
+            assert files.search(name), name
+        for name in OTHER_NAMES:
+            assert not files.search(name), name
 
 
 def test_helix_languages_toml():

@@ -6,7 +6,7 @@ local function executable(name)
   return vim.fn.executable(name) == 1
 end
 
--- `ent-ls` when it is on PATH, else `python3 -m ent_ls` (pip install ent-ls into that Python).
+-- `ent-ls` when it is on PATH, else `python3 -m ent_ls` (install ent-ls into that Python: see README.md).
 local cmd
 if executable('ent-ls') then
   cmd = { 'ent-ls', 'serve' }

@@ -30,6 +30,7 @@ NON_MAC = {"iOS", "iPadOS", "tvOS", "watchOS", "visionOS"}
 
 @rule(
     "get-task-allow", "warning", "get-task-allow is true: the build is debuggable and notarization rejects it.",
+    full="get-task-allow makes the app debuggable by other processes and notarization rejects it; keep it only in entitlements for debug builds.",
     doc="""
 `get-task-allow` (and `com.apple.security.get-task-allow` on macOS) lets
 other processes attach to the app as a debugger and read its memory. Xcode
@@ -53,14 +54,14 @@ def get_task_allow(ctx) -> Iterator[Finding]:
         for ent in true_entries(ctx, key):
             yield at_key(
                 ent,
-                f"{key} makes the app debuggable by other processes and notarization rejects it; "
-                "keep it only in entitlements for debug builds",
+                "the app is debuggable and notarization rejects it; keep this for debug builds only",
                 removal(ctx, ent),
             )
 
 
 @rule(
     "false-value", "hint", "A boolean entitlement set to <false/> grants nothing and can be left out.",
+    full="The boolean entitlement is false, which is the same as leaving it out.",
     doc="""
 Entitlements are opt-in: a boolean key that is absent is off, so `<false/>`
 says the same as leaving the key out, and Apple asks that it be left out.
@@ -80,7 +81,7 @@ def false_value(ctx) -> Iterator[Finding]:
             continue
         yield at_key(
             ent,
-            f"{ent.key} is false, which is the same as leaving it out",
+            "false is the same as leaving the key out; remove it",
             removal(ctx, ent, safe=True),
             [UNNECESSARY],
         )
@@ -92,6 +93,7 @@ def sandbox_only(entry) -> bool:
 
 @rule(
     "sandbox-dependent", "warning", "An App Sandbox key in a file that does not turn the App Sandbox on.",
+    full="The App Sandbox key has no effect: com.apple.security.app-sandbox is false or not in this file.",
     doc="""
 The network, file, device, printing and temporary-exception keys of the App
 Sandbox are exceptions to the sandbox: without
@@ -121,11 +123,12 @@ def sandbox_dependent(ctx) -> Iterator[Finding]:
         typo = entry is None and ent.key.startswith(TEMPORARY_EXCEPTION)
         if not typo and (entry is None or not sandbox_only(entry)) or ent.is_false:
             continue
-        yield at_key(ent, f"{ent.key} has no effect: {APP_SANDBOX} {state}", (), [UNNECESSARY])
+        yield at_key(ent, f"no effect: the App Sandbox key ({APP_SANDBOX}) {state}", (), [UNNECESSARY])
 
 
 @rule(
     "temporary-exception", "warning", "A temporary App Sandbox exception: App Review asks why, and may reject it.",
+    full="The key is a temporary sandbox exception: App Review asks for a justification and may reject the app; prefer user-selected files, security-scoped bookmarks or an XPC helper.",
     doc="""
 The `com.apple.security.temporary-exception.*` keys punch holes in the App
 Sandbox for specific paths, Mach services, preferences or Apple Events
@@ -161,8 +164,7 @@ def temporary_exception(ctx) -> Iterator[Finding]:
                               f"the value of {ent.key} must be a string or {TYPE_NAMES['array-of-strings']}")
         yield at_key(
             ent,
-            f"{ent.key} is a temporary sandbox exception: App Review asks for a justification and may reject the "
-            "app; prefer user-selected files, security-scoped bookmarks or an XPC helper",
+            "temporary sandbox exception: App Review may reject it; prefer user-selected files or bookmarks",
         )
 
 

@@ -43,6 +43,7 @@ def has_placeholder(text: str) -> bool:
 
 @rule(
     "unknown-key", "warning", "A key that no Apple documentation describes: often a typo that silently does nothing.",
+    full="unknown entitlement: Apple documents no such key; check its spelling, as a misspelt entitlement silently does nothing (with a suggestion when a documented key looks alike).",
     doc="""
 Signing tools copy any key into the signature, so a misspelt entitlement is
 not an error anywhere: the app simply does not get the capability, or keeps
@@ -75,15 +76,15 @@ def unknown_key(ctx) -> Iterator[Finding]:
             for i, s in enumerate(suggestions)
         ]
         if suggestions:
-            message = f"unknown entitlement {key!r}: did you mean {suggestions[0]}?"
+            message = f"unknown entitlement: did you mean {suggestions[0]}?"
         else:
-            message = (f"unknown entitlement {key!r}: Apple documents no such key; check its spelling, "
-                       "as a misspelt entitlement silently does nothing")
+            message = "unknown entitlement: Apple documents no such key; check its spelling"
         yield at_key(ent, message, fixes)
 
 
 @rule(
     "private-entitlement", "information", "A key reserved for Apple's own software, such as com.apple.private.*.",
+    full="The key is reserved for Apple's own software: a third-party app signed with it will not launch.",
     doc="""
 Keys under `com.apple.private.`, and other keys that only Apple's own
 binaries carry (`com.apple.rootless.*`, `platform-application`, ...), are
@@ -104,7 +105,7 @@ def private_entitlement(ctx) -> Iterator[Finding]:
         if ctx.catalog.is_internal(ent.key):
             yield at_key(
                 ent,
-                f"{ent.key} is reserved for Apple's own software: a third-party app signed with it will not launch",
+                "reserved for Apple's own software: a third-party app signed with it will not launch",
             )
 
 
@@ -193,6 +194,7 @@ def value_type(ctx) -> Iterator[Finding]:
 
 @rule(
     "unknown-value", "warning", "A string outside the values the key allows.",
+    full="The string is not one of the values the entitlement takes; the message lists the allowed values.",
     doc="""
 Some entitlements take one of a fixed set of strings: `aps-environment` is
 `development` or `production`, `com.apple.developer.icloud-services` lists
@@ -225,7 +227,7 @@ def unknown_value(ctx) -> Iterator[Finding]:
                 Fix(f"Replace with {c!r}", [Edit(start, end, escape(c))], safe=False, preferred=i == 0)
                 for i, c in enumerate(close)
             ]
-            yield Finding(start, end, f"{value!r} is not a value of {ent.key}: expected {allowed}", fixes)
+            yield Finding(start, end, f"{value!r} is not a value this key takes: expected {allowed}", fixes)
 
 
 @rule(
@@ -280,6 +282,7 @@ def _version(text: str) -> tuple:
 
 @rule(
     "platform-mismatch", "warning", "A key that does not exist on the file's target platform.",
+    full="The key does not exist on the target platform (set in the settings, or going by the file's path); the message says which platforms it is for.",
     doc="""
 Many entitlements exist only on some platforms: the Hardened Runtime and App
 Sandbox keys are macOS-only, while `aps-environment` is for iOS and its
@@ -321,4 +324,4 @@ def platform_mismatch(ctx) -> Iterator[Finding]:
         if inferred and platform in ("iOS", "iPadOS") and entry.available_on("Mac Catalyst"):
             continue  # an iOS folder's file often also signs the Mac Catalyst build
         where = ", ".join(entry.platforms) or "no platform"
-        yield at_key(ent, f"{ent.key} does not exist on {platform} ({how}); it is for {where}")
+        yield at_key(ent, f"not on {platform} ({how}); this key is for {where}")

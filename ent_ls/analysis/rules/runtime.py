@@ -44,6 +44,7 @@ def switch_to_jit(ctx, ent: Entitlement) -> List[Fix]:
 @rule(
     "unsigned-executable-memory", "warning",
     "allow-unsigned-executable-memory is set: use allow-jit with MAP_JIT instead.",
+    full="allow-unsigned-executable-memory lets the app map writable and executable memory without MAP_JIT, so a memory-corruption bug can become code execution; com.apple.security.cs.allow-jit with MAP_JIT is the safer choice for a JIT.",
     doc="""
 `com.apple.security.cs.allow-unsigned-executable-memory` lets the process
 create memory that is writable and executable at once without the `MAP_JIT`
@@ -70,9 +71,7 @@ def unsigned_executable_memory(ctx) -> Iterator[Finding]:
     for ent in true_entries(ctx, UNSIGNED):
         yield at_key(
             ent,
-            "allow-unsigned-executable-memory lets the app map writable and executable memory "
-            "without MAP_JIT, so a memory-corruption bug can become code execution; "
-            f"{ALLOW_JIT} with MAP_JIT is the safer choice for a JIT",
+            "writable and executable memory without MAP_JIT invites exploits; use allow-jit with MAP_JIT",
             switch_to_jit(ctx, ent),
         )
 
@@ -80,6 +79,7 @@ def unsigned_executable_memory(ctx) -> Iterator[Finding]:
 @rule(
     "disable-executable-page-protection", "warning",
     "disable-executable-page-protection is set: it removes all code-signing protection of executable memory.",
+    full="disable-executable-page-protection turns off code-signing protection for all executable memory of the process, the broadest Hardened Runtime exception; use com.apple.security.cs.allow-jit with MAP_JIT if the app generates code.",
     doc="""
 `com.apple.security.cs.disable-executable-page-protection` is the broadest
 Hardened Runtime exception: it turns off code-signing enforcement for the
@@ -99,9 +99,7 @@ def disable_executable_page_protection(ctx) -> Iterator[Finding]:
     for ent in true_entries(ctx, PAGE_PROTECTION):
         yield at_key(
             ent,
-            "disable-executable-page-protection turns off code-signing protection for all executable "
-            "memory of the process, the broadest Hardened Runtime exception; "
-            f"use {ALLOW_JIT} with MAP_JIT if the app generates code",
+            "no code-signing checks on any executable memory; use allow-jit with MAP_JIT to generate code",
             switch_to_jit(ctx, ent),
         )
 
@@ -109,6 +107,7 @@ def disable_executable_page_protection(ctx) -> Iterator[Finding]:
 @rule(
     "redundant-exception", "information",
     "A Hardened Runtime memory exception is already included in a broader one in the same file.",
+    full="A narrower memory exception has no effect when a broader one in the same file (allow-unsigned-executable-memory or disable-executable-page-protection) already allows it.",
     doc="""
 The three memory exceptions nest: `allow-jit` is included in
 `allow-unsigned-executable-memory`, which is included in
@@ -141,7 +140,7 @@ def redundant_exception(ctx) -> Iterator[Finding]:
         for ent in true_entries(ctx, key):
             yield at_key(
                 ent,
-                f"{key.rsplit('.', 1)[-1]} has no effect: {broadest.rsplit('.', 1)[-1]} in this file already allows it",
+                f"has no effect: {broadest.rsplit('.', 1)[-1]} already allows it; remove this key",
                 [Fix(f"Remove the redundant {key}", [remove_item(ctx.text, ent.item)],
                      safe=(key, broadest) in APPLE_STATED, preferred=True)],
                 [UNNECESSARY],
@@ -151,6 +150,7 @@ def redundant_exception(ctx) -> Iterator[Finding]:
 @rule(
     "allow-dyld-environment-variables", "warning",
     "allow-dyld-environment-variables lets DYLD_* variables inject code into the app.",
+    full="allow-dyld-environment-variables lets DYLD_INSERT_LIBRARIES and other DYLD_* variables load any code into the app, with its entitlements and privacy permissions; bundle the libraries and use @rpath instead.",
     doc="""
 With this exception the dynamic linker honours `DYLD_INSERT_LIBRARIES`,
 `DYLD_LIBRARY_PATH` and the other `DYLD_*` variables, so anyone who can
@@ -167,9 +167,7 @@ def allow_dyld_environment_variables(ctx) -> Iterator[Finding]:
     for ent in true_entries(ctx, DYLD):
         yield at_key(
             ent,
-            "allow-dyld-environment-variables lets DYLD_INSERT_LIBRARIES and other DYLD_* variables load "
-            "any code into the app, with its entitlements and privacy permissions; bundle the libraries "
-            "and use @rpath instead",
+            "DYLD_* variables can inject any code into the app; bundle the libraries and use @rpath",
             removal(ctx, ent),
         )
 
@@ -177,6 +175,7 @@ def allow_dyld_environment_variables(ctx) -> Iterator[Finding]:
 @rule(
     "disable-library-validation", "warning",
     "disable-library-validation lets the app load code signed by anyone.",
+    full="disable-library-validation lets the app load libraries and plug-ins signed by any developer, a common way to hijack an app's permissions; keep it only if the app loads third-party plug-ins.",
     doc="""
 Library validation makes the process refuse frameworks, plug-ins and dylibs
 that are not signed by Apple or by the app's own team. Turning it off lets
@@ -193,8 +192,7 @@ def disable_library_validation(ctx) -> Iterator[Finding]:
     for ent in true_entries(ctx, LIBRARY_VALIDATION):
         yield at_key(
             ent,
-            "disable-library-validation lets the app load libraries and plug-ins signed by any developer, "
-            "a common way to hijack an app's permissions; keep it only if the app loads third-party plug-ins",
+            "the app may load code signed by anyone; keep this only for third-party plug-ins",
             removal(ctx, ent),
         )
 
@@ -202,6 +200,7 @@ def disable_library_validation(ctx) -> Iterator[Finding]:
 @rule(
     "debugger-entitlement", "warning",
     "com.apple.security.cs.debugger is only for debuggers and similar developer tools.",
+    full="com.apple.security.cs.debugger lets the app attach to and control other processes; only debuggers and similar developer tools should carry it.",
     doc="""
 `com.apple.security.cs.debugger` lets the app attach to other processes
 (`task_for_pid`) and read or change their memory, for processes that are
@@ -217,7 +216,6 @@ def debugger_entitlement(ctx) -> Iterator[Finding]:
     for ent in true_entries(ctx, DEBUGGER):
         yield at_key(
             ent,
-            "com.apple.security.cs.debugger lets the app attach to and control other processes; "
-            "only debuggers and similar developer tools should carry it",
+            "lets the app control other processes; only debuggers should carry it",
             removal(ctx, ent),
         )

@@ -155,6 +155,7 @@ def _doctype_problem(raw: str) -> Optional[str]:
 
 @rule(
     "duplicate-key", "error", "A key appears more than once in the same dict.",
+    full="duplicate key: it already appears earlier in this dict, with the same value or with a different value (readers use the last one).",
     doc="""
 Only one of the two entries takes effect (readers keep the last), so the
 first is dead text that a reviewer will misread, and some signing tools
@@ -195,7 +196,6 @@ def duplicate_key(ctx) -> Iterator[Finding]:
 
 def _duplicate(text: str, first, second) -> Finding:
     key = second.key
-    line_note = "earlier in this dict"
     same = to_python(first.value) == to_python(second.value) and first.value is not None
     fixes = [
         Fix("Remove this duplicate entry", [remove_item(text, second)], safe=same),
@@ -206,10 +206,10 @@ def _duplicate(text: str, first, second) -> Finding:
         fixes[0].preferred = True
     else:
         fixes[0].preferred = True
-    effect = "the same value" if same else "a different value; readers use the last one"
+    effect = "the same value: remove one" if same else "a different value: readers use the last one"
     return Finding(
         key.text_start, key.text_end,
-        f"duplicate key {key.text!r}: it already appears {line_note}, with {effect}",
+        f"duplicate key, with {effect}",
         fixes,
         [UNNECESSARY] if same else [],
         [(first.key.text_start, first.key.text_end, f"first {key.text!r} is here")],
