@@ -79,8 +79,8 @@ def test_media_device_discovery_extension_is_deprecated_in_27_with_its_successor
     assert {p: v["deprecated"] for p, v in e.platforms.items()} == {"iOS": "27.0", "iPadOS": "27.0", "visionOS": "27.0"}
     assert e.replaced_by == "com.apple.developer.media-device-extension"
     (d,) = [d for d in analyze_text(plist(entry(e.key))) if d.rule == "deprecated-key"]
-    assert d.message == (f"{e.key} is deprecated: use com.apple.developer.media-device-extension "
-                         "(from 27.0; earlier targets still need this key)")
+    assert d.message == ("deprecated: use com.apple.developer.media-device-extension "
+                         "(27.0+; older targets still need this key)")
 
 
 def test_financekit_follows_the_framework_page():
@@ -167,7 +167,7 @@ def test_every_correction_names_its_source():
 def test_successor_message_says_when_it_arrived_and_playable_content_beside_carplay_audio_is_quiet():
     key = "com.apple.security.hardened-process.enhanced-security-version"
     (d,) = [d for d in analyze_text(plist(entry(key, "<integer>1</integer>"))) if d.rule == "deprecated-key"]
-    assert d.message == (f"{key} is deprecated: use {key}-string (from 26.4; earlier targets still need this key)")
+    assert d.message == (f"deprecated: use {key}-string (26.4+; older targets still need this key)")
     legacy = entry("com.apple.developer.playable-content")
     assert "deprecated-key" in rules(legacy)
     assert "deprecated-key" not in rules(legacy + entry("com.apple.developer.carplay-audio"))

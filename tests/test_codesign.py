@@ -77,7 +77,7 @@ def test_crlf_fails_on_line_one_at_the_first_carriage_return():
     p = only(text)
     assert (p.start, p.message, p.line) == (text.index("\r"), SYNTAX, 1)
     (d,) = codesign(text)
-    assert d.message == ("codesign will reject this file: AMFIUnserializeXML reads a syntax error near line 1 "
+    assert d.message == ("codesign rejects this: AMFIUnserializeXML: syntax error near line 1 "
                          "(a carriage return: the file has Windows line ends)")
     fixed = assert_fix_round_trips(text)
     assert fixed == plist(entry(SANDBOX))
@@ -268,7 +268,7 @@ def test_duplicate_keys_are_reported_on_the_line_where_the_value_ends():
     assert p.message == DUPLICATE and p.line == 10
     assert p.start == text.rindex(f"<key>{SANDBOX}")
     assert codesign(text)[0].message.startswith(
-        "codesign will reject this file: AMFIUnserializeXML reads a duplicate dictionary key near line 10")
+        "codesign rejects this: AMFIUnserializeXML: duplicate dictionary key near line 10")
     nested = plist(entry("d", "<dict>\n\t\t<key>x</key>\n\t\t<true/>\n\t\t<key>x</key>\n\t\t<array>\n\t\t</array>\n\t</dict>"))
     assert only(nested).line == 11
     # the same key in two different dicts is fine
@@ -329,7 +329,7 @@ def test_binary_plists_are_rejected():
     data = plistlib.dumps({SANDBOX: True}, fmt=plistlib.FMT_BINARY)
     decoded = decode(data)
     diags = [d for d in analyze_text_binary(decoded) if d.rule == "codesign-parse"]
-    assert len(diags) == 1 and "near line 1 (a binary property list" in diags[0].message
+    assert len(diags) == 1 and "near line 1 (a binary plist" in diags[0].message
 
 
 def analyze_text_binary(decoded):
@@ -363,7 +363,7 @@ def test_cli_reports_the_parser_line(tmp_path):
     r = run_cli("check", str(p))
     out = r.stdout.decode()
     assert r.returncode == 1
-    assert "5:" in out and "AMFIUnserializeXML reads a syntax error near line 5 ('--' inside a comment)" in out
+    assert "5:" in out and "AMFIUnserializeXML: syntax error near line 5 ('--' inside a comment)" in out
 
 
 @pytest_lsp.fixture(config=SERVER, params=["visual_studio_code"])

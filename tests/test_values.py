@@ -243,12 +243,12 @@ def test_hover_on_a_value_shows_its_format():
 def test_explain_shows_the_format():
     from conftest import run_cli
 
-    r = run_cli("explain", "com.apple.security.application-groups")
+    r = run_cli("explain", "--format", "markdown", "com.apple.security.application-groups")
     assert r.returncode == 0, r.stderr
     out = r.stdout.decode()
-    assert "Format: App groups start with 'group.' (or your Team ID on macOS)." in out
+    assert "**Format:** App groups start with 'group.' (or your Team ID on macOS)." in out
     assert "Starts with `group.` or `<Team ID>.`." in out
-    assert "Also in Apple's capability lists for: visionOS, Mac Catalyst" in out
+    assert "**Also in Apple's capability lists for:** visionOS, Mac Catalyst" in out
 
 
 # --- key-combination ---------------------------------------------------------
@@ -278,7 +278,7 @@ def test_icloud_services_and_containers():
     services = "\t<key>com.apple.developer.icloud-services</key>\n\t<array>\n\t\t<string>CloudKit</string>\n\t</array>\n"
     containers = ("\t<key>com.apple.developer.icloud-container-identifiers</key>\n\t<array>\n"
                   "\t\t<string>iCloud.com.example.app</string>\n\t</array>\n")
-    assert combo(services) == ["com.apple.developer.icloud-services lists services but no container: "
+    assert combo(services) == ["iCloud services but no container: "
                                "add com.apple.developer.icloud-container-identifiers"]
     assert combo(services + containers) == []
     assert combo(containers) == ["com.apple.developer.icloud-container-identifiers is unused without "

@@ -283,7 +283,12 @@ class EntLsServer(LanguageServer):
 
     def diagnostic_json(self, od: OpenDocument) -> List[str]:
         """The document's diagnostics as JSON, reusing what did not change."""
-        return od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od))
+        items = od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od))
+        if od.file_settings is not None and od.file_settings.problems:  # a broken config file, said in the editor
+            unstructure = self.protocol._converter.unstructure
+            items = items + [json.dumps(unstructure(d), separators=(",", ":"))
+                             for d in config_diagnostics(od.file_settings.problems)]
+        return items
 
     def big_file(self, od: OpenDocument) -> bool:
         """Past BIG_FILE characters the extras go (document links, rule links
@@ -296,13 +301,6 @@ class EntLsServer(LanguageServer):
                      f"{BIG_FILE / 1e6:.0f} MB: leaving out document links and the related locations and rule links "
                      "of its diagnostics; diagnostics, hover and completion work as usual")
         return True
-
-    def lsp_diagnostics(self, od: OpenDocument) -> List[types.Diagnostic]:
-        conv = self.positions(od)
-        found = [self.to_lsp_diagnostic(od, conv, d) for d in od.diagnostics(self)]
-        if od.file_settings is not None and od.file_settings.problems:
-            found.extend(config_diagnostics(od.file_settings.problems))
-        return found
 
     def to_lsp_diagnostic(self, od: OpenDocument, conv: Positions, d: Diagnostic) -> types.Diagnostic:
         related = None

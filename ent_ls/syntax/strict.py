@@ -632,7 +632,7 @@ class _Reader:
         blank = m is not None and not self.text[tag.end:m.end()].split("<")[0].strip(" \t\r\n")
         edits = [(tag.start, m.end(), f"<{name}/>")] if m and blank and not tag.attrs else []
         end = m.end() if m else tag.end
-        self.problem(tag.start, end, f"<{name}></{name}>: only <{name}/> is read", "boolean", edits)
+        self.problem(tag.start, end, f"<{name}></{name}>: write <{name}/>", "boolean", edits)
         if m:
             self.line += self.text.count("\n", tag.end, m.end())
             self.pos = m.end()
@@ -843,7 +843,7 @@ def _parse(r: _Reader) -> None:
             if key is not None and key.key is not None:
                 if key.key in frame.keys:
                     add(StrictProblem(key.start, key.end, tok.line, DUPLICATE,
-                                                    f"the key {key.key!r} is already in this dict", "duplicate"))
+                                                    "a repeated key", "duplicate"))
                 else:
                     frame.keys[key.key] = key
         return False
@@ -870,7 +870,7 @@ def _parse(r: _Reader) -> None:
                                                 "empty"))
             elif not (r.problems and r.problems[-1].start >= r.n):  # not said already
                 what = f"<{frame.kind}>" if frame.kind != "top" else "the value"
-                grammar_error(tok, f"the file ends before {what} is closed")
+                grammar_error(tok, f"{what} is never closed")
             break
         first = False
         if frame.kind == "dict" and frame.want_key:
@@ -889,7 +889,7 @@ def _parse(r: _Reader) -> None:
             continue
         if kind == KEY:
             if frame.kind == "dict":
-                grammar_error(tok, "the <key> before this one has no value")
+                grammar_error(tok, "a <key> with no value")
             else:
                 grammar_error(tok, f"a <key> inside <{frame.kind}>" if frame.kind != "top" else "a <key> at the top")
             continue

@@ -11,10 +11,10 @@ from ent_ls.syntax.xml import COMMENT
 
 NOTARIZATION_URL = "https://developer.apple.com/documentation/security/resolving-common-notarization-issues"
 _WHAT = {
-    SYNTAX: "a syntax error",
-    DUPLICATE: "a duplicate dictionary key",
-    END_OF_BUFFER: "an unexpected end of buffer",
-    FORWARD: "a forward reference",
+    SYNTAX: "syntax error",
+    DUPLICATE: "duplicate dictionary key",
+    END_OF_BUFFER: "unexpected end of buffer",
+    FORWARD: "forward reference",
 }
 _FIX_TITLES = {
     "cr": "Write the whole file with LF line ends",
@@ -33,8 +33,9 @@ _FIX_TITLES = {
 
 
 def message(p) -> str:
+    # "AMFIUnserializeXML: syntax error near line N" is what codesign prints: keep it searchable
     what = _WHAT.get(p.message, p.message)
-    return f"codesign will reject this file: AMFIUnserializeXML reads {what} near line {p.line} ({p.reason})"
+    return f"codesign rejects this: AMFIUnserializeXML: {what} near line {p.line} ({p.reason})"
 
 
 @rule(
@@ -90,8 +91,8 @@ def codesign_parse(ctx) -> Iterator[Finding]:
     # as such. Only a binary plist file itself is refused outright.
     if doc.binary and doc.signed is None:
         if not doc.decode_problems:
-            yield Finding(0, 0, "codesign will reject this file: AMFIUnserializeXML reads a syntax error near line 1 "
-                          "(a binary property list; convert it with plutil -convert xml1)")
+            yield Finding(0, 0, "codesign rejects this: AMFIUnserializeXML: syntax error near line 1 "
+                          "(a binary plist: plutil -convert xml1 it)")
         return
     for p in check(doc.text):
         fixes = []

@@ -253,7 +253,7 @@ def deprecated_key(ctx) -> Iterator[Finding]:
         if entry is None or not entry.deprecated or any(ctx.doc.get(k) is not None for k in entry.kept_with):
             continue  # kept_with: the pair that still supports older systems
         fixes = []
-        message = f"{ent.key} is deprecated"
+        message = "deprecated"  # the range is the key itself
         if entry.replaced_by:
             message += f": use {entry.replaced_by}" + _newer(ctx, entry)
             if ctx.doc.get(entry.replaced_by) is None:
@@ -272,7 +272,7 @@ def _newer(ctx, entry: Entry) -> str:
     since = {(v or {}).get("introduced") for v in new.platforms.values()} - {None}
     old = {(v or {}).get("introduced") for v in entry.platforms.values()} - {None}
     if len(since) == 1 and old and _version(min(since, key=_version)) > _version(max(old, key=_version)):
-        return f" (from {since.pop()}; earlier targets still need this key)"
+        return f" ({since.pop()}+; older targets still need this key)"
     return ""
 
 
@@ -314,8 +314,10 @@ def platform_mismatch(ctx) -> Iterator[Finding]:
         return
     inferred = ctx.platform_source == "path"
     how = "going by the file's path" if inferred else "set in the settings"
+    target = platform
     if ctx.platform_source == "project":
         how = "the Xcode project builds it for " + ", ".join(ctx.platforms)
+        target = platform if len(ctx.platforms) == 1 else "any of its platforms"
     for ent in ctx.doc.entitlements:
         entry = ctx.catalog.get(ent.key)
         # listed_on: Apple's capability lists win over the key page
@@ -324,4 +326,4 @@ def platform_mismatch(ctx) -> Iterator[Finding]:
         if inferred and platform in ("iOS", "iPadOS") and entry.available_on("Mac Catalyst"):
             continue  # an iOS folder's file often also signs the Mac Catalyst build
         where = ", ".join(entry.platforms) or "no platform"
-        yield at_key(ent, f"not on {platform} ({how}); this key is for {where}")
+        yield at_key(ent, f"not on {target} ({how}); this key is for {where}")

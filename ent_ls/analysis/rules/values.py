@@ -318,7 +318,7 @@ def key_combination(ctx) -> Iterator[Finding]:
     if services is not None and services.value is not None and not containers and not apple_own_file(ctx):
         names = [n.text for n in string_nodes(services.value)]
         if any(n in ("CloudKit", "CloudDocuments") or has_placeholder(n) for n in names):
-            yield at_key(services, f"{ICLOUD_SERVICES} lists services but no container: "
+            yield at_key(services, "iCloud services but no container: "
                          f"add {CONTAINER_KEYS[0]}")
     elif services is None and not apple_own_file(ctx):
         # Xcode writes an empty container list for key-value storage alone, and
