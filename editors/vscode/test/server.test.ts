@@ -62,7 +62,7 @@ describe('ent-ls serve over stdio', () => {
         if (process.env.ENT_LS_REQUIRE_EDITORS === '1') {
           assert.fail('ent-ls was not found (set ENT_LS_SERVER_CMD or install ent-ls)');
         }
-        t.skip('ent-ls not found: set ENT_LS_SERVER_CMD or `pip install ent-ls`');
+        t.skip('ent-ls not found: set ENT_LS_SERVER_CMD or install ent-ls from a checkout (python3 -m pip install .)');
         return;
       }
       const file = path.join(workdir, resolveEdits ? 'App.entitlements' : 'Entitlements.plist');
