@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="lint entitlements files", description=(
         "Lint .entitlements files (and entitlements*.plist) given as files or found under folders. "
         "Exit status: 0 clean, 1 a warning or error was found, 2 usage or I/O error."))
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+    check.add_argument("paths", nargs="*", metavar="PATH",
                        help="files or folders to check, '-' for standard input (default: .); also signed "
                        "binaries, bundles, .xcarchive, .ipa/.zip and provisioning profiles")
     check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",

@@ -20,6 +20,8 @@ APT_PACKAGES=(chromium ripgrep libkrb5-dev build-essential)
 
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'install-vscode-e2e: ERROR: %s\n' "$*" >&2; exit 1; }
+# Exit 3: a prerequisite this machine cannot get without help (root, apt, Node 20); the caller skips the test.
+cannot() { printf 'install-vscode-e2e: %s\n' "$*" >&2; exit 3; }
 trap 'die "command failed (line $LINENO): $BASH_COMMAND"' ERR
 
 # --- Debian packages -------------------------------------------------------------------------
@@ -30,8 +32,8 @@ done
 if [ "${#missing[@]}" -eq 0 ]; then
   step "VS Code e2e: ${APT_PACKAGES[*]} already installed"
 else
-  [ "$(id -u)" -eq 0 ] || die "installing ${missing[*]} needs root (apt-get)"
-  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install ${missing[*]} by hand"
+  [ "$(id -u)" -eq 0 ] || cannot "installing ${missing[*]} needs root (apt-get)"
+  command -v apt-get >/dev/null 2>&1 || cannot "apt-get not found: install ${missing[*]} by hand"
   step "VS Code e2e: apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update || die "apt-get update failed"
@@ -46,9 +48,9 @@ stamp="$prefix/.ent-ls-installed"
 if [ -f "$stamp" ] && "$code_server" --version >/dev/null 2>&1; then
   step "VS Code e2e: code-server $CODE_SERVER_VERSION already installed in $prefix"
 else
-  command -v npm >/dev/null 2>&1 || die "npm is not installed (needed for code-server)"
+  command -v npm >/dev/null 2>&1 || cannot "npm is not installed (needed for code-server)"
   node_major="$(node -p 'process.versions.node.split(".")[0]')"
-  [ "$node_major" = 20 ] || die "code-server $CODE_SERVER_VERSION needs node 20, found $(node --version)"
+  [ "$node_major" = 20 ] || cannot "code-server $CODE_SERVER_VERSION needs node 20, found $(node --version)"
   step "VS Code e2e: npm install code-server@$CODE_SERVER_VERSION into $prefix (a few minutes)"
   rm -rf "$prefix"
   mkdir -p "$prefix"

@@ -57,7 +57,7 @@ def test_readme_snippet_uploads_whatever_is_found_then_fails(tmp_path):
     assert r.returncode == 0, r.stderr  # the upload step that follows runs
     log = validate_sarif((tmp_path / "ent-ls.sarif").read_text(encoding="utf-8"), tmp_path)
     assert [res["ruleId"] for res in log["runs"][0]["results"]] == [
-        "unsigned-executable-memory", "plist-structure", "unknown-key"]
+        "unsigned-executable-memory", "plist-structure", "unknown-key", "codesign-parse"]
     r = subprocess.run(fail_step, shell=True, cwd=tmp_path, capture_output=True, timeout=120,
                        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"})
     assert r.returncode == 1

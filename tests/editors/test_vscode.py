@@ -104,6 +104,18 @@ def bundle_pins() -> dict[str, str]:
     return pins
 
 
+def test_bundle_pins_every_runtime_dependency():
+    # a dependency added to pyproject.toml but not to the bundle breaks the extension on a machine
+    # with only python3 (that happened once: pathspec)
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+    deps = tomllib.loads((EDITORS_DIR.parent / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = {re.split(r"[<>=!~;\s\[]", d, 1)[0].lower().replace("-", "_") for d in deps}
+    assert names <= {n.lower() for n in bundle_pins()}, names - {n.lower() for n in bundle_pins()}
+
+
 def test_vscode_package_builds_vsix(packaged_vsix):
     assert packaged_vsix.stat().st_size < 2 * 1024 * 1024, f"the .vsix is {packaged_vsix.stat().st_size} bytes"
     with zipfile.ZipFile(packaged_vsix) as z:

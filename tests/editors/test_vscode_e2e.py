@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
 # The PATH a login shell gets on Debian: no venv, no pyenv, so only the usual places are searched.
 LOGIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 WAIT_MS = 60_000
-PROBLEM = "allow-unsigned-executable-memory lets the app"  # the start of the rule's message
+PROBLEM = "writable and executable memory without MAP_JIT"  # the start of the rule's message
 USER_SETTINGS = {
     "workbench.startupEditor": "none",
     "workbench.tips.enabled": False,
