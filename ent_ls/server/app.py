@@ -29,6 +29,7 @@ from ent_ls.config import Settings, settings_for
 from ent_ls.docs import terminal_markdown
 from ent_ls.document import Document
 from ent_ls.analysis.reuse import Reuse
+from ent_ls.gcpause import paused_gc
 from ent_ls.server import rpc
 from ent_ls.server.config_diag import config_diagnostics
 from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, change_span
@@ -206,6 +207,10 @@ class EntLsServer(LanguageServer):
             return
         # A parsed document is edited in place where the edit allows it
         # (syntax.incremental); otherwise the text is parsed when next needed.
+        with paused_gc():  # see ent_ls.gcpause
+            self._apply_changes(od, params)
+
+    def _apply_changes(self, od: "OpenDocument", params: types.DidChangeTextDocumentParams) -> None:
         text, lines, doc = od.text, od.lines, od._doc
         for change in params.content_changes:
             start, end = change_span(lines, self.encoding, change)
@@ -283,7 +288,8 @@ class EntLsServer(LanguageServer):
 
     def diagnostic_json(self, od: OpenDocument) -> List[str]:
         """The document's diagnostics as JSON, reusing what did not change."""
-        items = od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od))
+        with paused_gc():  # see ent_ls.gcpause
+            items = od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od))
         if od.file_settings is not None and od.file_settings.problems:  # a broken config file, said in the editor
             unstructure = self.protocol._converter.unstructure
             items = items + [json.dumps(unstructure(d), separators=(",", ":"))
