@@ -216,12 +216,14 @@ class EntLsServer(LanguageServer):
             start, end = change_span(lines, self.encoding, change)
             if start is None:
                 text, doc = change.text, None
-            elif doc is not None:
+                lines = LineIndex(text)
+                continue
+            if doc is not None:
                 doc = doc.edited(start, end, change.text)
                 text = doc.text
             else:
                 text = text[:start] + change.text + text[end:]
-            lines = LineIndex(text)
+            lines = lines.edited(start, end, change.text, text)
         od.set_text(text, params.text_document.version, lines, doc)  # the index just built, not a second one
 
     def positions(self, od: OpenDocument) -> Positions:
