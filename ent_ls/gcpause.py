@@ -25,3 +25,15 @@ def paused_gc() -> Iterator[None]:
     finally:
         if paused:
             gc.enable()
+
+
+# A parse tree this large is frozen out of the collector's sight once it is
+# made (gc.freeze): it holds no reference cycles, so reference counting still
+# frees it when the document goes, and the collections that every keystroke's
+# new objects trigger no longer rescan its millions of nodes.
+FREEZE_AT = 500_000  # characters
+
+
+def freeze_big_tree(size: int) -> None:
+    if size >= FREEZE_AT:
+        gc.freeze()

@@ -29,7 +29,7 @@ from ent_ls.config import Settings, settings_for
 from ent_ls.docs import terminal_markdown
 from ent_ls.document import Document
 from ent_ls.analysis.reuse import Reuse
-from ent_ls.gcpause import paused_gc
+from ent_ls.gcpause import freeze_big_tree, paused_gc
 from ent_ls.server import rpc
 from ent_ls.server.config_diag import config_diagnostics
 from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, change_span
@@ -75,6 +75,7 @@ class OpenDocument:
         self.version = version
         self.file_settings: Optional[Settings] = None  # from .ent-ls.toml / pyproject
         self.reuse = Reuse()  # the last analysis, for the next one (kept across edits)
+        self.parsed = False  # whether a tree was parsed since the last publication
         self.json = DiagnosticJson()  # the last published diagnostics, as JSON
         self.set_text(text, version)
 
@@ -93,6 +94,7 @@ class OpenDocument:
         if self._doc is None:
             self._doc = Document(self.text, self.path)
             self._doc._lines = self.lines
+            self.parsed = True  # a whole new tree: see publish
         return self._doc
 
     def diagnostics(self, server: "EntLsServer") -> List[Diagnostic]:
@@ -287,6 +289,9 @@ class EntLsServer(LanguageServer):
             self.log(types.MessageType.Error, f"ent-ls: analysis failed for {uri}:\n{traceback.format_exc()}")
             items = []
         self.protocol._send_data(publish_message(uri, od.version, items))
+        if od.parsed:
+            od.parsed = False
+            freeze_big_tree(len(od.text))
 
     def diagnostic_json(self, od: OpenDocument) -> List[str]:
         """The document's diagnostics as JSON, reusing what did not change."""
