@@ -11,6 +11,9 @@ from typing import Dict, List, Optional, Sequence
 
 from ent_ls.syntax import LineIndex, PDict, PItem, PKey, PlistDocument, PNode, Problem, PScalar, parse_plist
 from ent_ls.syntax.incremental import apply_edit
+from ent_ls.syntax.strict import StrictProblem
+from ent_ls.syntax.strict import check as strict_check
+from ent_ls.syntax.strict_reuse import moved_problems
 from ent_ls.syntax.xml import count_starting_before
 
 
@@ -66,6 +69,8 @@ class Document:
         # plist: a parse of text made elsewhere (an incremental re-parse)
         self.plist: PlistDocument = plist if plist is not None else parse_plist(text)
         self._lines: Optional[LineIndex] = None
+        self._strict: Optional[List[StrictProblem]] = None
+        self._strict_from: Optional[tuple] = None
         root = self.plist.root
         self.root_dict: Optional[PDict] = root if isinstance(root, PDict) else None
         self.entitlements: List[Entitlement] = []
@@ -91,8 +96,21 @@ class Document:
         if not self.decode_problems:
             updated = apply_edit(self.plist, start, end, new)
             if updated is not None:
-                return self._carry(Document(text, self.path, self.binary, plist=updated))
+                made = self._carry(Document(text, self.path, self.binary, plist=updated))
+                if self._strict is not None:  # for strict_problems: what the edit was
+                    made._strict_from = (self._strict, self.text[start:end], start, new, not self.plist.problems)
+                return made
         return self._carry(Document(text, self.path, self.binary, self.decode_problems))
+
+    def strict_problems(self) -> List[StrictProblem]:
+        """What the strict reader (codesign, the kernel) rejects in the text;
+        after a keystroke in blank space, the previous answer moved."""
+        if self._strict is None:
+            found = moved_problems(*self._strict_from[:4], self._strict_from[4], self.plist) \
+                if self._strict_from is not None else None
+            self._strict = found if found is not None else strict_check(self.text)
+            self._strict_from = None
+        return self._strict
 
     def _carry(self, new: "Document") -> "Document":
         new.signed, new.profile, new.profile_problem = self.signed, self.profile, self.profile_problem

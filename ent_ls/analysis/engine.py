@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 SEVERITIES = ("error", "warning", "information", "hint")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # lower is worse
@@ -64,14 +64,14 @@ class Fix:
 class Finding:
     """What a rule reports; the engine adds the rule id and severity."""
 
-    __slots__ = ("start", "end", "message", "fixes", "tags", "related", "severity")
+    __slots__ = ("start", "end", "message", "_fixes", "tags", "related", "severity")
 
     def __init__(
         self,
         start: int,
         end: int,
         message: str,
-        fixes: Sequence[Fix] = (),
+        fixes: Union[Sequence[Fix], Callable[[], Sequence[Fix]]] = (),
         tags: Sequence[str] = (),
         related: Sequence[Tuple[int, int, str]] = (),
         severity: Optional[str] = None,
@@ -79,14 +79,31 @@ class Finding:
         self.start = start
         self.end = end
         self.message = message
-        self.fixes = list(fixes)
+        # fixes may be a function that makes them: called on first use, so a
+        # rule with thousands of findings builds no edits nobody asks for
+        self._fixes = fixes if callable(fixes) else list(fixes)
         self.tags = list(tags)
         self.related = list(related)
         self.severity = severity  # overrides the rule's default severity, unless the user set one
 
+    @property
+    def fixes(self) -> List[Fix]:
+        return _made(self)
+
+    @fixes.setter
+    def fixes(self, value) -> None:
+        self._fixes = value
+
+
+def _made(obj) -> List[Fix]:
+    fixes = obj._fixes
+    if callable(fixes):
+        fixes = obj._fixes = list(fixes())
+    return fixes
+
 
 class Diagnostic:
-    __slots__ = ("rule", "severity", "start", "end", "message", "fixes", "tags", "related")
+    __slots__ = ("rule", "severity", "start", "end", "message", "_fixes", "tags", "related")
 
     def __init__(self, rule: str, severity: str, finding: Finding) -> None:
         self.rule = rule
@@ -94,9 +111,17 @@ class Diagnostic:
         self.start = finding.start
         self.end = finding.end
         self.message = finding.message
-        self.fixes = finding.fixes
+        self._fixes = finding._fixes
         self.tags = finding.tags
         self.related = finding.related
+
+    @property
+    def fixes(self) -> List[Fix]:
+        return _made(self)
+
+    @fixes.setter
+    def fixes(self, value) -> None:
+        self._fixes = value
 
     def to_json(self) -> dict:
         return {

@@ -140,7 +140,12 @@ def _moved(d: Diagnostic, by: int) -> Diagnostic:
     m = Diagnostic.__new__(Diagnostic)
     m.rule, m.severity, m.message, m.tags = d.rule, d.severity, d.message, d.tags
     m.start, m.end = d.start + by, d.end + by
-    m.fixes = [Fix(f.title, [Edit(e.start + by, e.end + by, e.new_text) for e in f.edits], f.safe, f.preferred)
-               for f in d.fixes] if d.fixes else []
+    fixes = d._fixes
+    m._fixes = (lambda: _shifted(d.fixes, by)) if callable(fixes) else (_shifted(fixes, by) if fixes else [])
     m.related = [(s + by, e + by, t) for s, e, t in d.related] if d.related else []
     return m
+
+
+def _shifted(fixes: List[Fix], by: int) -> List[Fix]:
+    return [Fix(f.title, [Edit(e.start + by, e.end + by, e.new_text) for e in f.edits], f.safe, f.preferred)
+            for f in fixes]

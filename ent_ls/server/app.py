@@ -29,6 +29,7 @@ from ent_ls.config import Settings, settings_for
 from ent_ls.docs import terminal_markdown
 from ent_ls.document import Document
 from ent_ls.analysis.reuse import Reuse
+from ent_ls.gcpause import freeze_big_tree, paused_gc
 from ent_ls.server import rpc
 from ent_ls.server.config_diag import config_diagnostics
 from ent_ls.server.convert import UTF8, UTF16, UTF32, Positions, change_span
@@ -74,6 +75,7 @@ class OpenDocument:
         self.version = version
         self.file_settings: Optional[Settings] = None  # from .ent-ls.toml / pyproject
         self.reuse = Reuse()  # the last analysis, for the next one (kept across edits)
+        self.parsed = False  # whether a tree was parsed since the last publication
         self.json = DiagnosticJson()  # the last published diagnostics, as JSON
         self.set_text(text, version)
 
@@ -92,6 +94,7 @@ class OpenDocument:
         if self._doc is None:
             self._doc = Document(self.text, self.path)
             self._doc._lines = self.lines
+            self.parsed = True  # a whole new tree: see publish
         return self._doc
 
     def diagnostics(self, server: "EntLsServer") -> List[Diagnostic]:
@@ -206,17 +209,23 @@ class EntLsServer(LanguageServer):
             return
         # A parsed document is edited in place where the edit allows it
         # (syntax.incremental); otherwise the text is parsed when next needed.
+        with paused_gc():  # see ent_ls.gcpause
+            self._apply_changes(od, params)
+
+    def _apply_changes(self, od: "OpenDocument", params: types.DidChangeTextDocumentParams) -> None:
         text, lines, doc = od.text, od.lines, od._doc
         for change in params.content_changes:
             start, end = change_span(lines, self.encoding, change)
             if start is None:
                 text, doc = change.text, None
-            elif doc is not None:
+                lines = LineIndex(text)
+                continue
+            if doc is not None:
                 doc = doc.edited(start, end, change.text)
                 text = doc.text
             else:
                 text = text[:start] + change.text + text[end:]
-            lines = LineIndex(text)
+            lines = lines.edited(start, end, change.text, text)
         od.set_text(text, params.text_document.version, lines, doc)  # the index just built, not a second one
 
     def positions(self, od: OpenDocument) -> Positions:
@@ -280,10 +289,14 @@ class EntLsServer(LanguageServer):
             self.log(types.MessageType.Error, f"ent-ls: analysis failed for {uri}:\n{traceback.format_exc()}")
             items = []
         self.protocol._send_data(publish_message(uri, od.version, items))
+        if od.parsed:
+            od.parsed = False
+            freeze_big_tree(len(od.text))
 
     def diagnostic_json(self, od: OpenDocument) -> List[str]:
         """The document's diagnostics as JSON, reusing what did not change."""
-        items = od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od))
+        with paused_gc():  # see ent_ls.gcpause
+            items = od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od))
         if od.file_settings is not None and od.file_settings.problems:  # a broken config file, said in the editor
             unstructure = self.protocol._converter.unstructure
             items = items + [json.dumps(unstructure(d), separators=(",", ":"))

@@ -11,6 +11,7 @@ code actions are computed from the server's own analysis, and offsets in
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from typing import Dict, List
@@ -35,6 +36,8 @@ class DiagnosticJson:
     def items(self, uri: str, lines, encoding: str, diagnostics, lean: bool = False) -> List[str]:
         """lean (a big file): without the rule links and related locations."""
         units = lines.units
+        if encoding == "utf-32" or not lines._wide_chars(encoding)[0]:
+            units = _plain_units(lines)  # every character one unit: a bisect, no more
         old, kept = (self.kept if lean == self.lean else {}), {}
         self.lean = lean
         out = []
@@ -51,6 +54,17 @@ class DiagnosticJson:
             out.append(frag)
         self.kept = kept
         return out
+
+
+def _plain_units(lines):
+    starts, size, find = lines.starts, len(lines.text), bisect.bisect_right
+
+    def units(offset: int, _encoding: str):
+        offset = 0 if offset < 0 else size if offset > size else offset
+        line = find(starts, offset) - 1
+        return line, offset - starts[line]
+
+    return units
 
 
 def _range(sl: int, sc: int, el: int, ec: int) -> dict:

@@ -166,6 +166,24 @@ class LineIndex:
         self.starts.extend(m.end() for m in _NEWLINE.finditer(text))
         self._wide: dict = {}  # encoding -> (offsets of wide characters, running sum of their extra units)
 
+    def edited(self, start: int, end: int, new: str, text: str) -> "LineIndex":
+        """The index of text, which is this index's text with [start:end]
+        replaced by new: line starts before the edit kept, those after it
+        moved, only the edited lines scanned again."""
+        old = self.starts
+        by = len(new) - (end - start)
+        i = max(1, bisect.bisect_left(old, start))  # old[:i] end before the edit and cannot join it (0 always starts)
+        j = bisect.bisect_left(old, end + 2)  # old[j:]: their line break and the character before it are unchanged
+        hi = end + by + 2
+        lo = old[i - 1] if i else 0
+        made = LineIndex.__new__(LineIndex)
+        made.text = text
+        made._wide = {}
+        made.starts = old[:i]
+        made.starts.extend(e for e in (m.end() for m in _NEWLINE.finditer(text, lo, hi + 1)) if start <= e < hi)
+        made.starts.extend([s + by for s in old[j:]])
+        return made
+
     def _wide_chars(self, encoding: str) -> Tuple[List[int], List[int]]:
         """Where the characters that take more than one code unit of encoding
         are, and after the i-th of them how many extra units came before:

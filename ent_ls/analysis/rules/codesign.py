@@ -6,7 +6,7 @@ from typing import Iterator
 
 from ent_ls.analysis.edits import remove_span
 from ent_ls.analysis.engine import Edit, Finding, Fix, rule
-from ent_ls.syntax.strict import DUPLICATE, END_OF_BUFFER, FORWARD, SYNTAX, check
+from ent_ls.syntax.strict import DUPLICATE, END_OF_BUFFER, FORWARD, SYNTAX
 from ent_ls.syntax.xml import COMMENT
 
 NOTARIZATION_URL = "https://developer.apple.com/documentation/security/resolving-common-notarization-issues"
@@ -94,7 +94,7 @@ def codesign_parse(ctx) -> Iterator[Finding]:
             yield Finding(0, 0, "codesign rejects this: AMFIUnserializeXML: syntax error near line 1 "
                           "(a binary plist: plutil -convert xml1 it)")
         return
-    for p in check(doc.text):
+    for p in doc.strict_problems():
         fixes = []
         if p.edits:
             title = _FIX_TITLES.get(p.code, "Rewrite it the way the strict reader reads it")

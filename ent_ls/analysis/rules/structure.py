@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, Optional
+from typing import Iterator, List, Optional
 
 from ent_ls.analysis.edits import remove_item
 from ent_ls.analysis.engine import UNNECESSARY, Edit, Finding, Fix, rule
@@ -196,16 +196,21 @@ def duplicate_key(ctx) -> Iterator[Finding]:
 
 def _duplicate(text: str, first, second) -> Finding:
     key = second.key
-    same = to_python(first.value) == to_python(second.value) and first.value is not None
-    fixes = [
-        Fix("Remove this duplicate entry", [remove_item(text, second)], safe=same),
-        Fix("Remove the earlier entry", [remove_item(text, first)], safe=same),
-    ]
-    if not same:
-        fixes.reverse()  # the last entry is the one readers use: keep it
-        fixes[0].preferred = True
-    else:
-        fixes[0].preferred = True
+    a, b = first.value, second.value
+    # equal text is an equal value, without building either
+    same = a is not None and ((b is not None and text[a.start:a.end] == text[b.start:b.end])
+                              or to_python(a) == to_python(b))
+
+    def fixes() -> List[Fix]:  # made only when asked for: a big file may have thousands of duplicates
+        made = [
+            Fix("Remove this duplicate entry", [remove_item(text, second)], safe=same),
+            Fix("Remove the earlier entry", [remove_item(text, first)], safe=same),
+        ]
+        if not same:
+            made.reverse()  # the last entry is the one readers use: keep it
+        made[0].preferred = True
+        return made
+
     effect = "the same value: remove one" if same else "a different value: readers use the last one"
     return Finding(
         key.text_start, key.text_end,
