@@ -632,7 +632,8 @@ async def many_docs_session(name: str, count: int) -> Dict[str, Any]:
 CHECK_CHILD = r"""
 import contextlib, io, json, os, plistlib, sys, time
 folder, repeats = sys.argv[1], int(sys.argv[2])
-from ent_ls.cli import discover, main
+from ent_ls.cli import main
+from ent_ls.discover import discover
 from ent_ls.catalog import default_catalog
 from ent_ls.analysis import all_rules
 default_catalog(); all_rules()   # one-off start-up work, measured by the start-up row
