@@ -313,6 +313,7 @@ def run_check(args) -> int:
         # decoding problems are reported once, by xml-syntax
         fixable = not (decoded.binary or decoded.lossy or any(d.rule == "not-a-plist" for d in diags))
         results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines, fixable=fixable))
+        results[-1].doc = doc  # a binary plist's findings have no lines: they name their key instead
     results.extend(projects.results(lambda p: _settings_for_project(p, fixed_config, args), FileResult))
     if progress:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)

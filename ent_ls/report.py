@@ -31,6 +31,18 @@ class FileResult:
         self.lines = lines or LineIndex(text)
         self.fixable = fixable  # --fix would write this file (not binary, not damaged text)
 
+    def key_of(self, d: Diagnostic) -> Optional[str]:
+        """The entitlement a finding is about, for results without lines
+        (signed code, binary plists): the message alone does not say which."""
+        if not self.binary or self.doc is None:
+            return None
+        ent = self.doc.entitlement_at(d.start)
+        return ent.key if ent is not None else None
+
+    def shown_message(self, d: Diagnostic) -> str:
+        key = self.key_of(d)
+        return f"{key}: {d.message}" if key and key not in d.message else d.message
+
     def position(self, offset: int) -> Optional[tuple]:
         """1-based (line, column in code points), or None for binary plists."""
         if self.binary:
@@ -78,7 +90,7 @@ def write_text(results: Sequence[FileResult], out: TextIO, color: bool, unsafe_h
                 else:
                     hidden += 1
                     mark = paint("2", " [unsafe fix]")
-            out.write(f"{paint('1', where)}: {sev}[{paint('1', d.rule)}] {d.message}{mark}\n")
+            out.write(f"{paint('1', where)}: {sev}[{paint('1', d.rule)}] {r.shown_message(d)}{mark}\n")
             counts[d.severity] = counts.get(d.severity, 0) + 1
     fixed = sum(r.fixed for r in results)
     total = sum(counts.values())
@@ -108,6 +120,7 @@ def write_json(results: Sequence[FileResult], out: TextIO, rules_url: Optional[s
                 "rule": d.rule,
                 "severity": d.severity,
                 "message": d.message,
+                "key": r.key_of(d),
                 "start": {"line": start[0], "column": start[1], "offset": d.start} if start else None,
                 "end": {"line": end[0], "column": end[1], "offset": d.end} if end else None,
                 "tags": d.tags,
@@ -145,5 +158,5 @@ def write_github(results: Sequence[FileResult], out: TextIO) -> None:
             if start and end:
                 props += [f"line={start[0]}", f"col={start[1]}", f"endLine={end[0]}", f"endColumn={end[1]}"]
             props.append(f"title={_gh_escape('ent-ls (' + d.rule + ')', True)}")
-            message = f"[{r.inner}] {d.message}" if r.inner else d.message
+            message = f"[{r.inner}] {r.shown_message(d)}" if r.inner else r.shown_message(d)
             out.write(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_gh_escape(message)}\n")

@@ -285,9 +285,11 @@ def test_fix_on_a_binary_plist_promises_nothing(tmp_path):
     assert out == (
         "Bin.entitlements: error[codesign-parse] codesign rejects this: AMFIUnserializeXML: syntax "
         "error near line 1 (a binary plist: plutil -convert xml1 it)\n"
-        "Bin.entitlements: warning[unsigned-executable-memory] writable and executable memory without MAP_JIT "
+        "Bin.entitlements: warning[unsigned-executable-memory] com.apple.security.cs.allow-unsigned-executable-memory: "
+        "writable and executable memory without MAP_JIT "
         "invites exploits; use allow-jit with MAP_JIT\n"
-        "Bin.entitlements: hint[false-value] false is the same as leaving the key out; remove it\n"
+        "Bin.entitlements: hint[false-value] com.apple.security.network.server: false is the same as leaving the key "
+        "out; remove it\n"
         "Found 3 problems (1 error, 1 warning, 1 hint) in 1 file.\n")
 
 
