@@ -61,7 +61,25 @@ class Fix:
         return cls(data["title"], edits, bool(data.get("safe")), bool(data.get("preferred")))
 
 
-class Finding:
+class _LazyFixes:
+    """fixes may be held as a function that makes them: made on first use, so
+    a rule with thousands of findings builds no edits nobody asks for."""
+
+    __slots__ = ()
+
+    @property
+    def fixes(self) -> List[Fix]:
+        fixes = self._fixes
+        if callable(fixes):
+            fixes = self._fixes = list(fixes())
+        return fixes
+
+    @fixes.setter
+    def fixes(self, value) -> None:
+        self._fixes = value
+
+
+class Finding(_LazyFixes):
     """What a rule reports; the engine adds the rule id and severity."""
 
     __slots__ = ("start", "end", "message", "_fixes", "tags", "related", "severity")
@@ -79,30 +97,13 @@ class Finding:
         self.start = start
         self.end = end
         self.message = message
-        # fixes may be a function that makes them: called on first use, so a
-        # rule with thousands of findings builds no edits nobody asks for
         self._fixes = fixes if callable(fixes) else list(fixes)
         self.tags = list(tags)
         self.related = list(related)
         self.severity = severity  # overrides the rule's default severity, unless the user set one
 
-    @property
-    def fixes(self) -> List[Fix]:
-        return _made(self)
 
-    @fixes.setter
-    def fixes(self, value) -> None:
-        self._fixes = value
-
-
-def _made(obj) -> List[Fix]:
-    fixes = obj._fixes
-    if callable(fixes):
-        fixes = obj._fixes = list(fixes())
-    return fixes
-
-
-class Diagnostic:
+class Diagnostic(_LazyFixes):
     __slots__ = ("rule", "severity", "start", "end", "message", "_fixes", "tags", "related")
 
     def __init__(self, rule: str, severity: str, finding: Finding) -> None:
@@ -114,14 +115,6 @@ class Diagnostic:
         self._fixes = finding._fixes
         self.tags = finding.tags
         self.related = finding.related
-
-    @property
-    def fixes(self) -> List[Fix]:
-        return _made(self)
-
-    @fixes.setter
-    def fixes(self, value) -> None:
-        self._fixes = value
 
     def to_json(self) -> dict:
         return {
