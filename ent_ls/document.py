@@ -61,7 +61,8 @@ class Document:
     profile_problem: Optional[str] = None
 
     def __init__(self, text: str, path: Optional[str] = None, binary: bool = False,
-                 decode_problems: Sequence[Problem] = (), plist: Optional[PlistDocument] = None) -> None:
+                 decode_problems: Sequence[Problem] = (), plist: Optional[PlistDocument] = None,
+                 entitlements: Optional[tuple] = None) -> None:
         self.text = text
         self.path = path
         self.binary = binary  # text was made from a binary plist
@@ -75,7 +76,9 @@ class Document:
         self.root_dict: Optional[PDict] = root if isinstance(root, PDict) else None
         self.entitlements: List[Entitlement] = []
         self.by_key: Dict[str, List[Entitlement]] = {}
-        if self.root_dict is not None:
+        if entitlements is not None:  # the same tree, edited in place: its entries are still these
+            self.entitlements, self.by_key = entitlements
+        elif self.root_dict is not None:
             for i, item in enumerate(self.root_dict.items):
                 if item.key is None:
                     continue
@@ -96,11 +99,32 @@ class Document:
         if not self.decode_problems:
             updated = apply_edit(self.plist, start, end, new)
             if updated is not None:
-                made = self._carry(Document(text, self.path, self.binary, plist=updated))
+                made = self._carry(Document(text, self.path, self.binary, plist=updated,
+                                            entitlements=self._entries_after(updated)))
                 if self._strict is not None:  # for strict_problems: what the edit was
                     made._strict_from = (self._strict, self.text[start:end], start, new, not self.plist.problems)
                 return made
         return self._carry(Document(text, self.path, self.binary, self.decode_problems))
+
+    def _entries_after(self, plist: PlistDocument) -> Optional[tuple]:
+        """This document's entitlements for the tree after an in-place edit
+        (the last one logged), or None to list them again."""
+        log = plist.edits
+        if not log:
+            return None
+        last = log[-1]
+        if not isinstance(last.leaf, PKey):
+            return self.entitlements, self.by_key  # no key text changed
+        ent = self.entitlement_at(last.leaf.start)
+        if ent is None or ent.key_node is not last.leaf:
+            return self.entitlements, self.by_key  # a key nested in a value: not an entitlement
+        by_key = dict(self.by_key)
+        by_key[last.before] = [e for e in by_key[last.before] if e is not ent]
+        if not by_key[last.before]:
+            del by_key[last.before]
+        same = by_key.get(ent.key, [])
+        by_key[ent.key] = sorted(same + [ent], key=lambda e: e.index)
+        return self.entitlements, by_key
 
     def strict_problems(self) -> List[StrictProblem]:
         """What the strict reader (codesign, the kernel) rejects in the text;

@@ -50,6 +50,68 @@ def test_reused_analysis_equals_a_fresh_one(text, steps, platform, path):
         assert as_data(analyze(doc, settings=conf, reuse=reuse)) == as_data(fresh)
 
 
+# Blank space and text inside keys and strings: the edits a tree takes in
+# place, so the kept results are moved rather than looked up by text.
+QUIET = [" ", "\t", "", "a", "x", ".", "\n", "é", "\r\n", "\n\t"]
+quiet_edits = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 2), st.sampled_from(QUIET), st.booleans(),
+                                 st.booleans()), min_size=1, max_size=10)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts, quiet_edits, st.sampled_from([None, "macos"]))
+def test_results_moved_in_place_equal_a_fresh_analysis(text, steps, platform):
+    """Edits applied in place, several between two analyses, with fixes
+    asked for (as a code action does) between them."""
+    conf = Settings()
+    conf.platform = platform
+    reuse = Reuse()
+    doc = Document(text, "App.entitlements")
+    got = analyze(doc, settings=conf, reuse=reuse)
+    for where, length, new, analyse_now, ask_fixes in steps:
+        if ask_fixes:
+            for d in got:
+                d.fixes
+        start = int(where * len(doc.text))
+        end = min(len(doc.text), start + length)
+        doc = doc.edited(start, end, new)
+        if analyse_now:
+            got = analyze(doc, settings=conf, reuse=reuse)
+            assert as_data(got) == as_data(analyze(Document(doc.text, "App.entitlements"), settings=conf))
+    got = analyze(doc, settings=conf, reuse=reuse)
+    assert as_data(got) == as_data(analyze(Document(doc.text, "App.entitlements"), settings=conf))
+
+
+def test_a_blank_edit_runs_no_whole_document_rule_but_the_layout_ones():
+    """Typing a space between entries moves the kept findings: duplicate-key
+    is not run again, codesign's strict reader is."""
+    calls = []
+    dup = next(r for r in all_rules() if r.id == "duplicate-key")
+    strict = next(r for r in all_rules() if r.id == "codesign-parse")
+    originals = dup.check, strict.check
+
+    def spy(original, name):
+        def check(ctx):
+            calls.append(name)
+            return original(ctx)
+        return check
+
+    body = "".join(f"\t<key>com.example.k{i % 5}</key>\n\t<true/>\n\n" for i in range(20))
+    doc = Document(plist(body))
+    reuse = Reuse()
+    dup.check, strict.check = spy(originals[0], "dup"), spy(originals[1], "strict")
+    try:
+        first = analyze(doc, reuse=reuse)
+        before = [(d.rule, d.start) for d in first]
+        at = doc.text.index("\n\n", doc.text.index("k3<")) + 1
+        calls.clear()
+        second = analyze(doc.edited(at, at, " "), reuse=reuse)
+    finally:
+        dup.check, strict.check = originals
+    assert calls == ["strict"]
+    assert len([d for d in second if d.rule == "duplicate-key"]) == 15
+    assert [(r, s + (s > at)) for r, s in before] == [(d.rule, d.start) for d in second]
+
+
 def test_only_changed_entries_are_checked_again():
     """A per-entry rule sees only the entry that changed."""
     seen = []
@@ -66,7 +128,7 @@ def test_only_changed_entries_are_checked_again():
     reuse = Reuse()
     rule.check = spy
     try:
-        first = analyze(doc, reuse=reuse)
+        first = [d.start for d in analyze(doc, reuse=reuse)]  # moved in place by the next analysis
         at = doc.text.index("k25<") + 3
         doc2 = doc.edited(at, at, "x")
         second = analyze(doc2, reuse=reuse)
@@ -74,8 +136,8 @@ def test_only_changed_entries_are_checked_again():
         rule.check = original
     assert len(seen[0]) == 50 and seen[1] == ["com.example.k25x"]
     assert len(first) == len(second) == 50
-    moved = [d for d in second if d.start > at]
-    assert moved and all(d.start == o.start + 1 for d, o in zip(moved, [d for d in first if d.start > at]))
+    moved = [d.start for d in second if d.start > at]
+    assert moved and moved == [s + 1 for s in first if s > at]
 
 
 def test_changed_settings_start_afresh():

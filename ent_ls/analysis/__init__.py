@@ -108,17 +108,26 @@ def _analyze(ctx: Context, reuse: Optional[Reuse]) -> List[Diagnostic]:
              if r.id not in ("unused-suppression", "not-a-plist") and rule_runs(r, settings)]
     per_entry = {}
     if reuse is not None:
-        per_entry = reuse.run([(r, sev) for r, sev in rules if r.scope == ENTRY], ctx)
+        per_entry = reuse.run([(r, sev) for r, sev in rules if r.scope == ENTRY], ctx,
+                              [r for r, _ in rules if r.scope != ENTRY])
     out: List[Diagnostic] = []
     for rule, severity in rules:
         if rule.id in per_entry:
             out.extend(per_entry[rule.id])
             continue
+        kept = reuse.whole(rule) if reuse is not None else None
+        if kept is not None:
+            out.extend(kept)
+            continue
+        found: List[Diagnostic] = []
         try:
             for finding in rule.check(ctx):
-                out.append(Diagnostic(rule.id, finding_severity(rule, severity, finding, settings), finding))
+                found.append(Diagnostic(rule.id, finding_severity(rule, severity, finding, settings), finding))
         except Exception as exc:  # keep serving; say which rule failed
-            out.append(Diagnostic(rule.id, "error", Finding(0, 0, f"internal error in rule {rule.id}: {exc!r}")))
+            found.append(Diagnostic(rule.id, "error", Finding(0, 0, f"internal error in rule {rule.id}: {exc!r}")))
+        if reuse is not None:
+            reuse.keep_whole(rule, found)
+        out.extend(found)
     out = apply_suppressions(doc, out, settings)
     out.sort(key=lambda d: (d.start, d.end, SEVERITY_RANK[d.severity], d.rule))
     return _unique(out)

@@ -104,7 +104,10 @@ class Finding(_LazyFixes):
 
 
 class Diagnostic(_LazyFixes):
-    __slots__ = ("rule", "severity", "start", "end", "message", "_fixes", "tags", "related")
+    # _by: how far the fixes have moved since they were made (analysis.reuse
+    # moves a kept diagnostic in place and its fixes only when asked for);
+    # _lo, _hi: the span its range, fixes and related ranges cover.
+    __slots__ = ("rule", "severity", "start", "end", "message", "_fixes", "tags", "related", "_by", "_lo", "_hi")
 
     def __init__(self, rule: str, severity: str, finding: Finding) -> None:
         self.rule = rule
@@ -115,6 +118,28 @@ class Diagnostic(_LazyFixes):
         self._fixes = finding._fixes
         self.tags = finding.tags
         self.related = finding.related
+        self._by = 0
+
+    @property
+    def fixes(self) -> List[Fix]:
+        fixes = self._fixes
+        if callable(fixes):
+            if getattr(fixes, "live", False):  # made from the tree as it is now: not kept
+                return list(fixes())
+            fixes = list(fixes())
+        elif not self._by:
+            return fixes
+        if self._by:
+            fixes = [Fix(f.title, [Edit(e.start + self._by, e.end + self._by, e.new_text) for e in f.edits],
+                         f.safe, f.preferred) for f in fixes]
+            self._by = 0
+        self._fixes = fixes
+        return fixes
+
+    @fixes.setter
+    def fixes(self, value) -> None:
+        self._fixes = value
+        self._by = 0
 
     def to_json(self) -> dict:
         return {
@@ -150,6 +175,7 @@ class Rule:
         opt_in: bool = False,
         scope: str = DOCUMENT,
         full: str = "",
+        layout: bool = False,
     ) -> None:
         assert severity in SEVERITIES, severity
         assert scope in (DOCUMENT, ENTRY), scope
@@ -168,13 +194,17 @@ class Rule:
         # What a finding of this rule means, in full: SARIF's fullDescription.
         # Messages stay short; this keeps the longer wording.
         self.full = " ".join(full.split()) or summary
+        # Whether the findings depend on the text's white space and layout,
+        # not only on the tree's values: such a rule runs after every edit.
+        self.layout = layout
 
 
 REGISTRY: Dict[str, Rule] = {}
 
 
 def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "", fixed: str = "",
-         applies_to: str = "", opt_in: bool = False, scope: str = DOCUMENT, full: str = "") -> Callable:
+         applies_to: str = "", opt_in: bool = False, scope: str = DOCUMENT, full: str = "",
+         layout: bool = False) -> Callable:
     """Register a check function as a rule. An opt_in rule runs only when
     the settings ask for it; scope: see ENTRY; full: the long wording."""
 
@@ -182,7 +212,7 @@ def rule(id: str, severity: str, summary: str, doc: str = "", example: str = "",
         if id in REGISTRY:
             raise ValueError(f"rule {id} registered twice")
         REGISTRY[id] = Rule(id, severity, summary, check, doc, example, fixed,
-                            applies_to=applies_to, opt_in=opt_in, scope=scope, full=full)
+                            applies_to=applies_to, opt_in=opt_in, scope=scope, full=full, layout=layout)
         return check
 
     return register

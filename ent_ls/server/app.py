@@ -12,6 +12,7 @@ import functools
 import inspect
 import json
 import logging
+import re
 import traceback
 from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import unquote, urlparse
@@ -66,6 +67,9 @@ def uri_to_path(uri: str) -> Optional[str]:
     return path
 
 
+_BREAK = re.compile(r"[\r\n]")
+
+
 class OpenDocument:
     """One open text document and what was computed for its version."""
 
@@ -77,6 +81,9 @@ class OpenDocument:
         self.reuse = Reuse()  # the last analysis, for the next one (kept across edits)
         self.parsed = False  # whether a tree was parsed since the last publication
         self.json = DiagnosticJson()  # the last published diagnostics, as JSON
+        # the line ranges edited since the last publication, when no line
+        # break came or went (None: unknown); see DiagnosticJson.items
+        self.touched: Optional[List[tuple]] = None
         self.set_text(text, version)
 
     def set_text(self, text: str, version: Optional[int], lines: Optional[LineIndex] = None,
@@ -214,12 +221,20 @@ class EntLsServer(LanguageServer):
 
     def _apply_changes(self, od: "OpenDocument", params: types.DidChangeTextDocumentParams) -> None:
         text, lines, doc = od.text, od.lines, od._doc
+        touched = od.touched
         for change in params.content_changes:
             start, end = change_span(lines, self.encoding, change)
             if start is None:
                 text, doc = change.text, None
                 lines = LineIndex(text)
+                touched = None
                 continue
+            if touched is not None:
+                if _BREAK.search(change.text) or _BREAK.search(text, start, end) \
+                        or text[start - 1:start] == "\r" or text[end:end + 1] == "\n":  # a \r\n split or joined
+                    touched = None
+                else:
+                    touched = touched + [(lines.position(start)[0], lines.position(end)[0])]
             if doc is not None:
                 doc = doc.edited(start, end, change.text)
                 text = doc.text
@@ -227,6 +242,7 @@ class EntLsServer(LanguageServer):
                 text = text[:start] + change.text + text[end:]
             lines = lines.edited(start, end, change.text, text)
         od.set_text(text, params.text_document.version, lines, doc)  # the index just built, not a second one
+        od.touched = touched
 
     def positions(self, od: OpenDocument) -> Positions:
         return Positions(od.lines, self.encoding)
@@ -296,7 +312,9 @@ class EntLsServer(LanguageServer):
     def diagnostic_json(self, od: OpenDocument) -> List[str]:
         """The document's diagnostics as JSON, reusing what did not change."""
         with paused_gc():  # see ent_ls.gcpause
-            items = od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od))
+            items = od.json.items(od.uri, od.lines, self.encoding, od.diagnostics(self), lean=self.big_file(od),
+                                  touched=od.touched)
+        od.touched = []  # lines are counted from this publication on
         if od.file_settings is not None and od.file_settings.problems:  # a broken config file, said in the editor
             unstructure = self.protocol._converter.unstructure
             items = items + [json.dumps(unstructure(d), separators=(",", ":"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
 RULES_URL = os.environ.get("ENT_LS_RULES_URL")  # where docs/rules.md is published, if anywhere (no made-up host)
 SEVERITY = {"error": 1, "warning": 2, "information": 3, "hint": 4}
@@ -30,30 +30,57 @@ class DiagnosticJson:
     """One open document's diagnostics as JSON fragments."""
 
     def __init__(self) -> None:
-        self.kept: Dict[tuple, str] = {}
+        # id(diagnostic) -> (diagnostic, the lines its ranges are on, its LSP ranges, its fragment)
+        self.kept: Dict[int, tuple] = {}
         self.lean = False
+        self.encoding = ""
 
-    def items(self, uri: str, lines, encoding: str, diagnostics, lean: bool = False) -> List[str]:
-        """lean (a big file): without the rule links and related locations."""
+    def items(self, uri: str, lines, encoding: str, diagnostics, lean: bool = False,
+              touched: Optional[List[Tuple[int, int]]] = None) -> List[str]:
+        """lean (a big file): without the rule links and related locations.
+        touched: the line ranges edited since the last call when no line
+        break was typed or removed (None: unknown). A diagnostic kept from
+        the last call (the same object: analysis.reuse moves them in place)
+        on other lines has the same LSP range, so its fragment is re-used
+        without converting anything."""
         units = lines.units
         if encoding == "utf-32" or not lines._wide_chars(encoding)[0]:
             units = _plain_units(lines)  # every character one unit: a bisect, no more
-        old, kept = (self.kept if lean == self.lean else {}), {}
-        self.lean = lean
+        same = lean == self.lean and encoding == self.encoding
+        old, kept = (self.kept if same else {}), {}
+        self.lean, self.encoding = lean, encoding
+        quick = touched is not None and same
+        lo, hi = (touched[0][0], touched[-1][1]) if touched else (0, -1)
+        one = touched is not None and len(touched) <= 1
         out = []
         for d in diagnostics:
+            got = old.get(id(d))
+            if got is not None and got[0] is d and quick:
+                on = got[1]
+                if not (lo <= on[0] <= hi or lo <= on[1] <= hi) if one and len(on) == 2 else not _meets(on, touched):
+                    kept[id(d)] = got
+                    out.append(got[3])
+                    continue
             sl, sc = units(d.start, encoding)
             el, ec = units(d.end, encoding)
             related = tuple((units(s, encoding), units(e, encoding), m) for s, e, m in d.related) \
                 if d.related and not lean else ()
-            key = (d.rule, d.severity, d.message, tuple(d.tags), sl, sc, el, ec, related)
-            frag = old.get(key)
-            if frag is None:
+            where = (sl, sc, el, ec, related)
+            if got is not None and got[0] is d and got[2] == where:
+                frag = got[3]
+            else:
                 frag = _fragment(uri, d, sl, sc, el, ec, related, lean)
-            kept[key] = frag
+            on = (sl, el) + tuple(x for r in related for x in (r[0][0], r[1][0]))
+            kept[id(d)] = (d, on, where, frag)
             out.append(frag)
         self.kept = kept
         return out
+
+
+def _meets(on: tuple, touched: List[Tuple[int, int]]) -> bool:
+    """Whether one of the lines a diagnostic's ranges start or end on is
+    in a touched line range (a range across touched lines keeps its ends)."""
+    return any(a <= x <= b for x in on for a, b in touched)
 
 
 def _plain_units(lines):

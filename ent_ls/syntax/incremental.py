@@ -63,11 +63,35 @@ def apply_edit(doc: PlistDocument, start: int, end: int, new: str) -> Optional[P
         doc.problems = [_shifted(p, old_end, delta) for p in doc.problems]
     new_text = text[:start] + new + text[end:]
     doc.text = doc.xml.text = new_text
+    before = None
     if isinstance(leaf, PKey):
+        before = leaf.text
         leaf.text = element_content(new_text, parent)
     elif isinstance(leaf, PScalar):
+        before = leaf.text
         leaf.text = leaf.value = element_content(new_text, parent)
+    log = doc.edits
+    if log is not None:  # for whoever re-uses results computed before this edit
+        doc.edits = log + [Edited(start, end, len(new), leaf, before)] if len(log) < MAX_LOGGED else None
     return doc
+
+
+MAX_LOGGED = 64  # edits kept in a tree's log; past that, the log is given up (None)
+
+
+class Edited:
+    """One edit applied to a tree in place: text[start:end] became new_length
+    characters; leaf is the key or scalar whose text changed (None: white
+    space between elements), before its text until then."""
+
+    __slots__ = ("start", "end", "new_length", "leaf", "before")
+
+    def __init__(self, start: int, end: int, new_length: int, leaf: Optional[PNode], before: Optional[str]) -> None:
+        self.start, self.end, self.new_length, self.leaf, self.before = start, end, new_length, leaf, before
+
+    @property
+    def delta(self) -> int:
+        return self.new_length - (self.end - self.start)
 
 
 def _text_token(nodes: Sequence[Node], start: int, end: int):

@@ -132,6 +132,9 @@ class PlistDocument:
         self.plist = plist  # the <plist> element, if there is one
         self.root = root  # the top-level value
         self.problems = problems  # xml and plist problems, in text order
+        # The edits applied to this tree in place since someone last took
+        # them (syntax.incremental), or None when too many were made.
+        self.edits: Optional[list] = []
 
     @property
     def tokens(self) -> List[Token]:

@@ -40,6 +40,7 @@ def message(p) -> str:
 
 @rule(
     "codesign-parse", "error", "codesign's strict property-list reader rejects the file.",
+    layout=True,
     doc=f"""
 `codesign` and the kernel do not read entitlements with an XML parser. They
 use a small reader of their own (`OSUnserializeXML` in xnu, which prints
@@ -104,7 +105,7 @@ def codesign_parse(ctx) -> Iterator[Finding]:
 
 @rule(
     "apple-strict-format", "warning", "A comment in the file (Apple asks for entitlements without comments).",
-    opt_in=True,
+    opt_in=True, layout=True,
     doc=f"""
 Off unless turned on: add it to `select` (or give it a severity, for
 example `severity = {{ "apple-strict-format" = "warning" }}` under

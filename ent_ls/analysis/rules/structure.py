@@ -170,7 +170,7 @@ reject the file outright. Remove one of them.""",
 <true/>""",
 )
 def duplicate_key(ctx) -> Iterator[Finding]:
-    text = ctx.text
+    tree = ctx.doc.plist
     # every dict in the document, without recursion
     root = ctx.doc.plist.root
     stack = [root] if root is not None else []
@@ -188,20 +188,24 @@ def duplicate_key(ctx) -> Iterator[Finding]:
                 if prev is None:
                     first[item.key.text] = item
                 else:
-                    yield _duplicate(text, prev, item)
+                    yield _duplicate(tree, prev, item)
             stack.extend(i.value for i in items if i.value is not None)
         else:
             stack.extend(items)
 
 
-def _duplicate(text: str, first, second) -> Finding:
+def _duplicate(tree, first, second) -> Finding:
     key = second.key
     a, b = first.value, second.value
     # equal text is an equal value, without building either
+    text = tree.text
     same = a is not None and ((b is not None and text[a.start:a.end] == text[b.start:b.end])
                               or to_python(a) == to_python(b))
 
     def fixes() -> List[Fix]:  # made only when asked for: a big file may have thousands of duplicates
+        # From the tree as it is when asked: an edit elsewhere moves the
+        # tree in place, and the finding with it (analysis.reuse).
+        text = tree.text
         made = [
             Fix("Remove this duplicate entry", [remove_item(text, second)], safe=same),
             Fix("Remove the earlier entry", [remove_item(text, first)], safe=same),
@@ -210,6 +214,8 @@ def _duplicate(text: str, first, second) -> Finding:
             made.reverse()  # the last entry is the one readers use: keep it
         made[0].preferred = True
         return made
+
+    fixes.live = True  # type: ignore[attr-defined]
 
     effect = "the same value: remove one" if same else "a different value: readers use the last one"
     return Finding(
