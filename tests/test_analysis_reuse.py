@@ -168,3 +168,25 @@ def test_a_rule_reporting_outside_its_entry_is_run_whole():
     finally:
         rule.check = original
     assert as_data(reused) == as_data(fresh) and any(d.message == "whole file" for d in reused)
+
+
+def test_moving_a_kept_diagnostic_by_an_edit():
+    """Each part of a finding (its range, related ranges, fixes) moves on
+    its own side of an edit; one that the edit meets is given up."""
+    from ent_ls.analysis import Diagnostic, Edit, Finding, Fix
+    from ent_ls.analysis.reuse import _move_all, _reach
+
+    def made(start, end, related=(), fixes=()):
+        d = Diagnostic("r", "error", Finding(start, end, "m", list(fixes), (), list(related)))
+        _reach(d)
+        return d
+
+    after = made(30, 40, [(5, 8, "first")], [Fix("f", [Edit(30, 40, "x")])])
+    before = made(1, 4)
+    assert _move_all([after, before], 10, 12, 3)  # text[10:12] became 5 characters
+    assert (after.start, after.end, after.related) == (33, 43, [(5, 8, "first")])
+    assert [(e.start, e.end) for f in after.fixes for e in f.edits] == [(33, 43)]
+    assert (before.start, before.end) == (1, 4)
+    for spanning in (made(5, 20), made(30, 40, [(9, 11, "first")]), made(30, 40, (), [Fix("f", [Edit(0, 40, "")])]),
+                     made(12, 14), made(8, 10)):
+        assert not _move_all([spanning], 10, 12, 3)
