@@ -13,6 +13,7 @@ from typing import List, Optional, Sequence, Tuple
 from ent_ls import __version__
 from ent_ls.catalog import PLATFORMS, default_catalog
 from ent_ls.discover import is_entitlements_name  # noqa: F401  (kept importable from here)
+from ent_ls.gcpause import freeze_big_tree, paused_gc
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # --fail-level: the severities that make `check` exit 1
@@ -277,43 +278,47 @@ def run_check(args) -> int:
             if problem not in config_problems_seen:
                 config_problems_seen.add(problem)
                 print(f"ent-ls: config: {problem} (defaults apply)", file=sys.stderr)
-        decoded = decode(data)
-        doc = Document(decoded.text, cfg_for, decoded.binary, decoded.problems)
-        doc.profile = profile
-        fixed = 0
-        if args.diff:
-            if not decoded.binary and not decoded.lossy:
-                new_doc, fixed, _ = fix_document(doc, catalog, settings, unsafe=args.unsafe_fixes)
+        # Paused while one file is read and checked: a big file's tree would
+        # otherwise be rescanned by every collection its findings trigger.
+        with paused_gc():
+            decoded = decode(data)
+            doc = Document(decoded.text, cfg_for, decoded.binary, decoded.problems)
+            doc.profile = profile
+            fixed = 0
+            if args.diff:
+                if not decoded.binary and not decoded.lossy:
+                    new_doc, fixed, _ = fix_document(doc, catalog, settings, unsafe=args.unsafe_fixes)
+                    if fixed:
+                        diffs.append(_unified_diff(shown, doc.text, new_doc.text))
+                continue
+            if args.fix and not decoded.binary and not decoded.lossy:
+                new_doc, fixed, diags = fix_document(doc, catalog, settings, unsafe=args.unsafe_fixes)
                 if fixed:
-                    diffs.append(_unified_diff(shown, doc.text, new_doc.text))
-            continue
-        if args.fix and not decoded.binary and not decoded.lossy:
-            new_doc, fixed, diags = fix_document(doc, catalog, settings, unsafe=args.unsafe_fixes)
-            if fixed:
-                if path == "-":
-                    sys.stdout.buffer.write(decoded.encode(new_doc.text))
-                    sys.stdout.flush()
-                else:
-                    try:
-                        with open(path, "wb") as fh:
-                            fh.write(decoded.encode(new_doc.text))
-                    except OSError as exc:
-                        print(f"ent-ls: error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
-                        io_errors += 1
-                        fixed = 0
-                        new_doc, diags = doc, analyze(doc, catalog, settings)
-                doc = new_doc
-            elif path == "-":
-                sys.stdout.buffer.write(data)
-        else:
-            if args.fix and (decoded.binary or decoded.lossy):
-                what = "binary property lists are" if decoded.binary else "a file with damaged text is"
-                print(f"ent-ls: {shown}: {what} not fixed in place", file=sys.stderr)
-            diags = analyze(doc, catalog, settings)
-        # decoding problems are reported once, by xml-syntax
-        fixable = not (decoded.binary or decoded.lossy or any(d.rule == "not-a-plist" for d in diags))
-        results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines, fixable=fixable))
-        results[-1].doc = doc  # a binary plist's findings have no lines: they name their key instead
+                    if path == "-":
+                        sys.stdout.buffer.write(decoded.encode(new_doc.text))
+                        sys.stdout.flush()
+                    else:
+                        try:
+                            with open(path, "wb") as fh:
+                                fh.write(decoded.encode(new_doc.text))
+                        except OSError as exc:
+                            print(f"ent-ls: error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+                            io_errors += 1
+                            fixed = 0
+                            new_doc, diags = doc, analyze(doc, catalog, settings)
+                    doc = new_doc
+                elif path == "-":
+                    sys.stdout.buffer.write(data)
+            else:
+                if args.fix and (decoded.binary or decoded.lossy):
+                    what = "binary property lists are" if decoded.binary else "a file with damaged text is"
+                    print(f"ent-ls: {shown}: {what} not fixed in place", file=sys.stderr)
+                diags = analyze(doc, catalog, settings)
+            # decoding problems are reported once, by xml-syntax
+            fixable = not (decoded.binary or decoded.lossy or any(d.rule == "not-a-plist" for d in diags))
+            results.append(FileResult(shown, doc.text, diags, decoded.binary, fixed, doc.lines, fixable=fixable))
+            results[-1].doc = doc  # a binary plist's findings have no lines: they name their key instead
+        freeze_big_tree(len(doc.text))  # kept for the report: out of the collector's sight from now on
     results.extend(projects.results(lambda p: _settings_for_project(p, fixed_config, args), FileResult))
     if progress:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)

@@ -134,12 +134,16 @@ def _analyze(ctx: Context, reuse: Optional[Reuse]) -> List[Diagnostic]:
 
 
 def _unique(diags: List[Diagnostic]) -> List[Diagnostic]:
-    """Identical findings at one place, reported once (for every front end)."""
-    seen = set()
-    out = []
+    """Identical findings at one place, reported once (for every front end).
+    diags are sorted by place, so identical ones sit in one run of equal
+    (start, end): only such runs are compared."""
+    out: List[Diagnostic] = []
+    run_start = 0  # where in out the run of the current (start, end) begins
+    start = end = -1
     for d in diags:
-        key = (d.rule, d.start, d.end, d.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(d)
+        if d.start != start or d.end != end:
+            start, end, run_start = d.start, d.end, len(out)
+        elif any(o.rule == d.rule and o.message == d.message for o in out[run_start:]):
+            continue
+        out.append(d)
     return out

@@ -51,13 +51,12 @@ class DiagnosticJson:
         self.lean, self.encoding = lean, encoding
         quick = touched is not None and same
         lo, hi = (touched[0][0], touched[-1][1]) if touched else (0, -1)
-        one = touched is not None and len(touched) <= 1
         out = []
         for d in diagnostics:
             got = old.get(id(d))
             if got is not None and got[0] is d and quick:
-                on = got[1]
-                if not (lo <= on[0] <= hi or lo <= on[1] <= hi) if one and len(on) == 2 else not _meets(on, touched):
+                on = got[1]  # (first line, last line, the lines of every range's ends)
+                if on[1] < lo or on[0] > hi or not _meets(on[2], touched):
                     kept[id(d)] = got
                     out.append(got[3])
                     continue
@@ -70,7 +69,8 @@ class DiagnosticJson:
                 frag = got[3]
             else:
                 frag = _fragment(uri, d, sl, sc, el, ec, related, lean)
-            on = (sl, el) + tuple(x for r in related for x in (r[0][0], r[1][0]))
+            ends = (sl, el) + tuple(x for r in related for x in (r[0][0], r[1][0]))
+            on = (min(ends), max(ends), ends)
             kept[id(d)] = (d, on, where, frag)
             out.append(frag)
         self.kept = kept
@@ -80,7 +80,11 @@ class DiagnosticJson:
 def _meets(on: tuple, touched: List[Tuple[int, int]]) -> bool:
     """Whether one of the lines a diagnostic's ranges start or end on is
     in a touched line range (a range across touched lines keeps its ends)."""
-    return any(a <= x <= b for x in on for a, b in touched)
+    for a, b in touched:
+        for x in on:
+            if a <= x <= b:
+                return True
+    return False
 
 
 def _plain_units(lines):

@@ -54,12 +54,19 @@ def apply_edit(doc: PlistDocument, start: int, end: int, new: str) -> Optional[P
     old_end = tok.end
     if delta:
         tokens = doc.xml.tokens
+        elements = doc.xml.elements
+        later = count_starting_before(elements, old_end)  # elements[later:] follow the token
         i = _token_index(tokens, tok.start)
         for t in tokens[i + 1:]:
             t.start += delta
             t.end += delta
         tok.end += delta
-        _shift_elements(doc.xml.nodes, old_end, delta)
+        for e in elements[later:]:
+            e.end += delta
+        around: Optional[Element] = parent
+        while around is not None:  # the elements holding the token
+            around.end += delta
+            around = around.parent
         doc.problems = [_shifted(p, old_end, delta) for p in doc.problems]
     new_text = text[:start] + new + text[end:]
     doc.text = doc.xml.text = new_text
@@ -119,16 +126,6 @@ def _last_starting_at_or_before(nodes: Sequence, offset: int) -> int:
 
 def _token_index(tokens: List[Token], start: int) -> int:
     return _last_starting_at_or_before(tokens, start)  # token starts are unique
-
-
-def _shift_elements(nodes: Sequence[Node], old_end: int, delta: int) -> None:
-    # Elements ending at or after the edited token contain it or follow it.
-    stack = [n for n in nodes if isinstance(n, Element)]
-    while stack:
-        e = stack.pop()
-        if e.end >= old_end:
-            e.end += delta
-            stack.extend(c for c in e.children if isinstance(c, Element))
 
 
 def _shifted(p: Problem, old_end: int, delta: int) -> Problem:

@@ -584,6 +584,17 @@ class _Reader:
 
     def _text_element(self, tag: _Tag, idref: int) -> _Token:
         name = tag.name
+        t, s = self.text, self.pos
+        e = t.find("<", s)
+        close = f"</{name}>"
+        if e >= 0 and t.startswith(close, e) and t.find("&", s, e) < 0:
+            # The common case, plain text and then the closing tag, in one step.
+            self.line += t.count("\n", s, e)
+            self.pos = e + len(close)
+            tok = _Token(KEY if name == "key" else VALUE, tag.start, self.pos, self.line)
+            tok.key = t[s:e]
+            tok.idref = idref
+            return tok
         parts: List[str] = []
         while True:
             s = self.pos

@@ -142,6 +142,7 @@ class XmlTree:
         self.text = text
         self.tokens: List[Token] = []
         self.nodes: List[Union[Element, Token]] = []  # top level, in order
+        self.elements: List[Element] = []  # every element, in the order they start
         self.root: Optional[Element] = None
         self.problems: List[Problem] = []
         self.dropped = 0
@@ -317,6 +318,7 @@ def parse_xml(text: str, leaf_names: Iterable[str] = ()) -> XmlTree:
                 seen_root = True
             elem = Element(name, tok, parent, empty)
             children.append(elem)
+            tree.elements.append(elem)
             if tree.root is None and parent is None:
                 tree.root = elem
             if not empty:
