@@ -99,21 +99,15 @@ class Reuse:
 
     def _after_edits(self, edits, rules, ctx, whole_rules) -> Dict[str, List[Diagnostic]]:
         """The tree the kept results are for was edited in place."""
-        ents = ctx.doc.entitlements
         dirty = self._move(edits)
-        values_changed = any(e.leaf is not None for e in edits)
-        if not values_changed:
-            self._fresh = {r.id for r in whole_rules if not r.layout and r.id in self._whole}
-            self._fresh -= dirty["rules"]
-        if not values_changed:  # drop what a re-run replaces
-            self._whole = {k: v for k, v in self._whole.items() if k in self._fresh}
-        else:
+        if any(e.leaf is not None for e in edits):  # a key or value changed: every whole-document rule runs
             self._whole = {}
-        touched = dirty["entries"] | self._touched_entries(edits, ents, ctx.text)
-        outs, failed = self._rerun(sorted(touched), rules, ctx)
-        if failed:
-            return outs
-        return self._collect(rules, outs)
+        else:
+            self._fresh = {r.id for r in whole_rules if not r.layout and r.id in self._whole} - dirty["rules"]
+            self._whole = {k: v for k, v in self._whole.items() if k in self._fresh}  # the others run again
+        touched = dirty["entries"] | self._touched_entries(edits, ctx.doc.entitlements, ctx.text)
+        whole, failed = self._rerun(sorted(touched), rules, ctx)
+        return whole if failed else self._collect(rules)
 
     def _by_text(self, rules, ctx) -> Dict[str, List[Diagnostic]]:
         """The text was parsed again: re-use results by entry text."""
@@ -140,13 +134,13 @@ class Reuse:
                     _reach(d)
             results.append(pairs)
         self._tree, self._ents, self._pairs, self._rule_ids = ctx.doc.plist, ents, results, tuple(r.id for r, _ in rules)
-        outs, failed = self._rerun(todo, rules, ctx)
+        whole, failed = self._rerun(todo, rules, ctx)
         if failed:
-            return outs
+            return whole
         if len(self.suggestions) > 2 * len(ents) + 64:  # keys typed and gone: drop their answers
             present = ctx.doc.by_key
             self.suggestions = {k: v for k, v in self.suggestions.items() if k[0] in present}
-        return self._collect(rules, outs)
+        return self._collect(rules)
 
     def _rerun(self, todo: List[int], rules, ctx) -> Tuple[Dict[str, List[Diagnostic]], bool]:
         """Run the per-entry rules on the entries todo (indices, in order),
@@ -173,7 +167,7 @@ class Reuse:
             pairs[i] = tuple(fresh[j])
         return {}, False
 
-    def _collect(self, rules, _outs) -> Dict[str, List[Diagnostic]]:
+    def _collect(self, rules) -> Dict[str, List[Diagnostic]]:
         outs: List[List[Diagnostic]] = [[] for _ in rules]
         for pairs in self._pairs:
             for k, diags in pairs:

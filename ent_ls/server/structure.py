@@ -3,6 +3,7 @@ from ent_ls.features, converted to the client's positions and capabilities."""
 
 from __future__ import annotations
 
+import json
 from typing import List, Optional
 
 from lsprotocol import types
@@ -15,8 +16,9 @@ from ent_ls.features.hover import key_markdown
 from ent_ls.features.links import document_links
 from ent_ls.features.selection import selection_ranges
 from ent_ls.features.symbols import document_symbols
-from ent_ls.server.app import EntLsServer, JsonReady, OpenDocument, with_document
+from ent_ls.server.app import EntLsServer, OpenDocument, with_document
 from ent_ls.server.projects import project_platform
+from ent_ls.server.publish import RawJson
 
 # Plain ints: the completion JSON is built by hand, and enum lookups per item add up.
 COMPLETION_KIND = {
@@ -46,7 +48,7 @@ def _caps(ls: EntLsServer):
 
 
 @with_document()
-def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument) -> Optional[JsonReady]:
+def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument) -> Optional[RawJson]:
     """Completion, built as JSON directly: all 264 keys are offered on an
     empty line, and going through lsprotocol objects and cattrs took most of
     the request's time (docs/performance.md)."""
@@ -69,44 +71,73 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
         span = (it.edit.start, it.edit.end)
         rng = ranges.get(span)
         if rng is None:
-            rng = ranges[span] = json_range(conv, *span)
-        new_text = it.edit.new_text
-        item = {
-            "label": it.label,
-            "kind": COMPLETION_KIND.get(it.kind, TEXT_KIND),
-            "sortText": it.sort_text,
-            "insertTextFormat": SNIPPET if it.is_snippet else PLAIN_TEXT,
-        }
+            rng = ranges[span] = _dumps(json_range(conv, *span))
         # Smaller answers are faster ones (264 items on an empty line): a
         # plain insert where nothing is replaced and no word touches the
         # cursor, and the indentation mode only where there are line breaks.
-        if span[0] == span[1] == offset and (offset == 0 or od.text[offset - 1] in " \t\r\n"):
-            item["insertText"] = new_text
+        plain = span[0] == span[1] == offset and (offset == 0 or od.text[offset - 1] in " \t\r\n")
+        if it.documentation:  # not a key's (those are resolved): rare, built whole
+            items.append(_dumps(_item(ls, it, plain, rng, deprecated_tag, formats)))
+            continue
+        # The same few hundred items are offered again and again: each one's
+        # JSON is kept, all but its sort text and the range it replaces.
+        memo = (it.label, it.kind, it.is_snippet, it.edit.new_text, it.detail, it.filter_text, it.deprecated,
+                deprecated_tag, plain, (it.data or {}).get("key"))
+        body = _ITEMS.get(memo)
+        if body is None:
+            if len(_ITEMS) > 8192:
+                _ITEMS.clear()
+            made = _item(ls, it, plain, None, deprecated_tag, formats)
+            del made["sortText"]
+            edit = made.pop("textEdit", None)
+            body = _ITEMS[memo] = (_dumps(made)[1:-1], None if edit is None else _dumps(edit["newText"]))
+        fields, new_text = body
+        if new_text is None:
+            items.append('{"sortText":%s,%s}' % (_dumps(it.sort_text), fields))
         else:
-            item["textEdit"] = {"range": rng, "newText": new_text}
-        if "\n" in new_text:
-            item["insertTextMode"] = AS_IS
-        if it.detail:
-            item["detail"] = it.detail
-        if it.filter_text != it.label:
-            item["filterText"] = it.filter_text
-        if it.deprecated:
-            if deprecated_tag:
-                item["tags"] = [DEPRECATED_TAG]
-            else:
-                item["deprecated"] = True
-        doc_md = it.documentation
-        # A key's documentation is always left to completionItem/resolve:
-        # LSP lets any client resolve it lazily, and inlining it for 264 keys
-        # made a 460 KB answer for clients that do not list resolveSupport.
-        if doc_md is None and it.data and it.data.get("key") not in (None, it.label):
-            item["data"] = {"key": it.data["key"]}  # resolve finds keys by label
-        if doc_md:
-            content = ls.markup(doc_md, formats)
-            item["documentation"] = content if isinstance(content, str) else \
-                {"kind": content.kind.value, "value": content.value}
-        items.append(item)
-    return JsonReady(isIncomplete=result.is_incomplete, items=items)
+            items.append('{"sortText":%s,%s,"textEdit":{"range":%s,"newText":%s}}'
+                         % (_dumps(it.sort_text), fields, rng, new_text))
+    return RawJson('{"isIncomplete":%s,"items":[%s]}' % ("true" if result.is_incomplete else "false", ",".join(items)))
+
+
+_ITEMS: dict = {}  # a completion item's JSON without its sort text and range
+_dumps = json.JSONEncoder(separators=(",", ":")).encode  # ASCII out
+
+
+def _item(ls: EntLsServer, it, plain: bool, rng: Optional[str], deprecated_tag: bool, formats) -> dict:
+    """One completion item as JSON data (rng: its range as JSON text)."""
+    new_text = it.edit.new_text
+    item = {
+        "label": it.label,
+        "kind": COMPLETION_KIND.get(it.kind, TEXT_KIND),
+        "sortText": it.sort_text,
+        "insertTextFormat": SNIPPET if it.is_snippet else PLAIN_TEXT,
+    }
+    if plain:
+        item["insertText"] = new_text
+    else:
+        item["textEdit"] = {"range": json.loads(rng) if rng else None, "newText": new_text}
+    if "\n" in new_text:
+        item["insertTextMode"] = AS_IS
+    if it.detail:
+        item["detail"] = it.detail
+    if it.filter_text != it.label:
+        item["filterText"] = it.filter_text
+    if it.deprecated:
+        if deprecated_tag:
+            item["tags"] = [DEPRECATED_TAG]
+        else:
+            item["deprecated"] = True
+    # A key's documentation is always left to completionItem/resolve:
+    # LSP lets any client resolve it lazily, and inlining it for 264 keys
+    # made a 460 KB answer for clients that do not list resolveSupport.
+    if it.documentation is None and it.data and it.data.get("key") not in (None, it.label):
+        item["data"] = {"key": it.data["key"]}  # resolve finds keys by label
+    if it.documentation:
+        content = ls.markup(it.documentation, formats)
+        item["documentation"] = content if isinstance(content, str) else \
+            {"kind": content.kind.value, "value": content.value}
+    return item
 
 
 def json_range(conv, start: int, end: int) -> dict:
