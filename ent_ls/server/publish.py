@@ -1,12 +1,13 @@
 """Diagnostics as JSON text, each converted once (issue 10).
 
-A keystroke in a big file changes few diagnostics; the others keep their
-message and, unless a line break was typed above them, their LSP range. So
-each diagnostic's JSON is kept under what it says and where it is in LSP
-terms, and the next publication reuses it. Messages are sent as ready JSON,
-without lsprotocol objects or cattrs. Published diagnostics carry no `data`:
-code actions are computed from the server's own analysis, and offsets in
-`data` would make every diagnostic after an edit look changed.
+A keystroke in a big file changes few diagnostics; analysis.reuse moves the
+others in place, and unless a line break was typed or removed, those on
+lines the edit did not touch keep their LSP range. So each diagnostic's
+JSON is kept with the object it was made for, and the next publication
+re-uses it. Messages are sent as ready JSON, without lsprotocol objects or
+cattrs. Published diagnostics carry no `data`: code actions are computed
+from the server's own analysis, and offsets in `data` would make every
+diagnostic after an edit look changed.
 """
 
 from __future__ import annotations
