@@ -479,26 +479,32 @@ async def latency_session(name: str, text: str, empty_at: int, hover_at: int, re
         comp_params = {"textDocument": ident, "position": position(text, empty_at)}
         hover_params = {"textDocument": ident, "position": position(text, hover_at)}
         line = position(text, empty_at)["line"]
+        in_key = position(text, hover_at)
         version = 1
 
-        def start_change() -> Tuple[float, asyncio.Future]:
-            """Write one didChange now; (when, the future of its diagnostics)."""
+        def start_change(kind: str = "space") -> Tuple[float, asyncio.Future]:
+            """Write one didChange now; (when, the future of its diagnostics).
+            kind: a space typed at the start of the empty line, and deleted
+            again at the next call; "newline": the same with a line break;
+            "key": a letter typed in the middle of the hovered key."""
             nonlocal version
             version += 1
-            if version % 2 == 0:  # type a space at the start of the empty line ...
-                change = {"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}},
-                          "text": " "}
+            at = in_key if kind == "key" else {"line": line, "character": 0}
+            typed = {"space": " ", "newline": "\n", "key": "x"}[kind]
+            if version % 2 == 0:  # type ...
+                change = {"range": {"start": at, "end": at}, "text": typed}
             else:  # ... and delete it again
-                change = {"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 1}},
-                          "text": ""}
+                end = {"line": line + 1, "character": 0} if kind == "newline" else \
+                    {"line": at["line"], "character": at["character"] + 1}
+                change = {"range": {"start": at, "end": end}, "text": ""}
             fut = client.expect_diagnostics(uri, version)
             t0 = time.perf_counter()
             client._write({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
                 "textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}})
             return t0, fut
 
-        async def change_once() -> float:
-            t0, fut = start_change()
+        async def change_once(kind: str = "space") -> float:
+            t0, fut = start_change(kind)
             t1, params = await client.wait(fut, f"diagnostics for version {version}")
             out["diagnostics_after_change"] = len(params.get("diagnostics", []))
             return t1 - t0
@@ -520,7 +526,12 @@ async def latency_session(name: str, text: str, empty_at: int, hover_at: int, re
         samples = [await change_once() for _ in range(repeats)]
         out["change_to_diagnostics"] = summary(samples)
         out["change_to_diagnostics"]["samples"] = [round(s, 6) for s in samples]
-        if keystroke_hover:
+        if keystroke_hover:  # the big files: other keystrokes too (no targets)
+            for kind in ("newline", "key"):
+                if version % 2 == 0:  # the last change typed something: undo it first
+                    await change_once()
+                samples = [await change_once(kind) for _ in range(max(2, repeats // 2) * 2)]
+                out[f"change_{kind}_to_diagnostics"] = summary(samples)
             samples = []
             for _ in range(repeats):
                 t0, diags = start_change()
@@ -875,6 +886,8 @@ def rows(results: Dict[str, Any]) -> List[Dict[str, Any]]:
         mine, base = r.get("ent-ls") or {}, r.get("floor") or {}
         for kind, what in (("completion", "completion"), ("hover", "hover"),
                            ("change_to_diagnostics", "didChange -> diagnostics"),
+                           ("change_newline_to_diagnostics", "line break typed/deleted -> diagnostics"),
+                           ("change_key_to_diagnostics", "letter in a key typed/deleted -> diagnostics"),
                            ("keystroke_hover", "didChange -> hover answered")):
             if f"{label}.{kind}" in ABS_TARGETS and mine.get(kind):
                 add_abs(f"{label}.{kind}", f"{name}: {what}", mine[kind]["p50"],

@@ -53,6 +53,8 @@ class DiagnosticJson:
         quick = touched is not None and same
         lo, hi = (touched[0][0], touched[-1][1]) if touched else (0, -1)
         out = []
+        misses = hits = 0
+        by_content = None  # the last fragments by what they say and where: made when many objects are new
         for d in diagnostics:
             got = old.get(id(d))
             if got is not None and got[0] is d and quick:
@@ -69,13 +71,31 @@ class DiagnosticJson:
             if got is not None and got[0] is d and got[2] == where:
                 frag = got[3]
             else:
-                frag = _fragment(uri, d, sl, sc, el, ec, related, lean)
+                frag = None
+                misses += 1
+                if misses > _FEW_NEW and old and (hits * 4 >= misses or misses < 8 * _FEW_NEW):
+                    # Re-run rules (a key or value changed) make new objects that
+                    # mostly say what the last ones said, in the same place; after
+                    # a line break they are elsewhere, and the search soon stops.
+                    if by_content is None:
+                        by_content = {_content(e[0], e[2]): e[3] for e in old.values()}
+                    frag = by_content.get(_content(d, where))
+                    hits += frag is not None
+                if frag is None:
+                    frag = _fragment(uri, d, sl, sc, el, ec, related, lean)
             ends = (sl, el) + tuple(x for r in related for x in (r[0][0], r[1][0]))
             on = (min(ends), max(ends), ends)
             kept[id(d)] = (d, on, where, frag)
             out.append(frag)
         self.kept = kept
         return out
+
+
+_FEW_NEW = 32  # new diagnostics converted before the last ones are looked up by content
+
+
+def _content(d, where: tuple) -> tuple:
+    return d.rule, d.severity, d.message, tuple(d.tags), where
 
 
 def _meets(on: tuple, touched: List[Tuple[int, int]]) -> bool:
