@@ -35,6 +35,7 @@ class DiagnosticJson:
         self.kept: Dict[int, tuple] = {}
         self.lean = False
         self.encoding = ""
+        self.rests: Dict[tuple, str] = {}  # what a diagnostic says -> its JSON after the range
 
     def items(self, uri: str, lines, encoding: str, diagnostics, lean: bool = False,
               touched: Optional[List[Tuple[int, int]]] = None) -> List[str]:
@@ -53,8 +54,10 @@ class DiagnosticJson:
         quick = touched is not None and same
         lo, hi = (touched[0][0], touched[-1][1]) if touched else (0, -1)
         out = []
-        misses = hits = 0
-        by_content = None  # the last fragments by what they say and where: made when many objects are new
+        if not same or len(self.rests) > 4 * len(diagnostics) + 1024:
+            self.rests = {}
+        rests = self.rests
+        uri_json = None
         for d in diagnostics:
             got = old.get(id(d))
             if got is not None and got[0] is d and quick:
@@ -71,18 +74,18 @@ class DiagnosticJson:
             if got is not None and got[0] is d and got[2] == where:
                 frag = got[3]
             else:
-                frag = None
-                misses += 1
-                if misses > _FEW_NEW and old and (hits * 4 >= misses or misses < 8 * _FEW_NEW):
-                    # Re-run rules (a key or value changed) make new objects that
-                    # mostly say what the last ones said, in the same place; after
-                    # a line break they are elsewhere, and the search soon stops.
-                    if by_content is None:
-                        by_content = {_content(e[0], e[2]): e[3] for e in old.values()}
-                    frag = by_content.get(_content(d, where))
-                    hits += frag is not None
-                if frag is None:
-                    frag = _fragment(uri, d, sl, sc, el, ec, related, lean)
+                # Moved by a line break, or made again by a re-run rule: what
+                # it says is most likely said already, and only its ranges are new.
+                what = (d.rule, d.severity, d.message, tuple(d.tags))
+                rest = rests.get(what)
+                if rest is None:
+                    rest = rests[what] = _fragment(uri, d, 0, 0, 0, 0, (), lean)[_EMPTY_RANGE:]
+                frag = _RANGE % (sl, sc, el, ec) + rest
+                if related:
+                    if uri_json is None:
+                        uri_json = _dumps(uri)
+                    frag = frag[:-1] + ',"relatedInformation":[%s]}' % ",".join(
+                        _RELATED % (uri_json, a[0], a[1], b[0], b[1], _dumps(m)) for a, b, m in related)
             ends = (sl, el) + tuple(x for r in related for x in (r[0][0], r[1][0]))
             on = (min(ends), max(ends), ends)
             kept[id(d)] = (d, on, where, frag)
@@ -91,11 +94,10 @@ class DiagnosticJson:
         return out
 
 
-_FEW_NEW = 32  # new diagnostics converted before the last ones are looked up by content
-
-
-def _content(d, where: tuple) -> tuple:
-    return d.rule, d.severity, d.message, tuple(d.tags), where
+_RANGE = '{"range":{"start":{"line":%d,"character":%d},"end":{"line":%d,"character":%d}}'
+_EMPTY_RANGE = len(_RANGE % (0, 0, 0, 0))
+_RELATED = '{"location":{"uri":%s,"range":{"start":{"line":%d,"character":%d},"end":{"line":%d,"character":%d}}},' \
+    '"message":%s}'
 
 
 def _meets(on: tuple, touched: List[Tuple[int, int]]) -> bool:
