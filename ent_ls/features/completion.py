@@ -153,24 +153,49 @@ def _ranked_keys(doc: Document, catalog: Catalog, typed: str, platform: Optional
     def present(key: str) -> bool:
         return any(e.key_node.elem is not exclude for e in by_key.get(key, ()))
 
-    names = [_platform_name(p.strip()) for p in platform.split(",")] if platform else []  # a target's platforms
     ranked = []
     filtered = False
-    for entry in catalog.entries.values():
+    for entry, missing, rest in _static_order(catalog, platform):
         tier = _match_tier(typed, entry.key)
         if tier is None:
             filtered = True
             continue
-        here = present(entry.key)
-        missing = bool(names) and not any(entry.available_on(n) for n in names)
-        order = (here, missing, entry.deprecated, tier, _COMMON_RANK.get(entry.key, len(COMMON_KEYS)), entry.key)
-        ranked.append((order, entry, here))
+        here = entry.key in by_key and present(entry.key)
+        ranked.append(((here, missing, entry.deprecated, tier) + rest, entry, here))
     ranked.sort(key=lambda r: r[0])
     return [(entry, here) for _, entry, here in ranked], filtered
 
 
+_ORDERS: Dict[tuple, list] = {}  # (catalog, platform) -> what ranks each entry apart from the file
+
+
+def _static_order(catalog: Catalog, platform: Optional[str]) -> list:
+    """Per catalog entry: (entry, whether it is missing on every platform
+    named, the rest of its sort key): the same at every completion."""
+    memo = (id(catalog), platform)
+    found = _ORDERS.get(memo)
+    if found is None or found[0] is not catalog:
+        names = [_platform_name(p.strip()) for p in platform.split(",")] if platform else []  # a target's platforms
+        if len(_ORDERS) > 64:
+            _ORDERS.clear()
+        found = _ORDERS[memo] = (catalog, [
+            (entry, bool(names) and not any(entry.available_on(n) for n in names),
+             (_COMMON_RANK.get(entry.key, len(COMMON_KEYS)), entry.key))
+            for entry in catalog.entries.values()])
+    return found[1]
+
+
+_DETAILS: Dict[tuple, tuple] = {}  # (id(entry), here) -> (entry, its detail)
+
+
 def _key_detail(entry: Entry, here: bool) -> str:
-    return _detail(entry) + (" · already in this file" if here else "")
+    memo = (id(entry), here)
+    found = _DETAILS.get(memo)
+    if found is None or found[0] is not entry:
+        if len(_DETAILS) > 4096:
+            _DETAILS.clear()
+        found = _DETAILS[memo] = (entry, _detail(entry) + (" · already in this file" if here else ""))
+    return found[1]
 
 
 def _in_key(doc: Document, catalog: Catalog, ctx: cx.CursorContext, platform: Optional[str]) -> CompletionResult:
