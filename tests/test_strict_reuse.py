@@ -56,3 +56,41 @@ def test_a_space_between_entries_is_not_checked_again(monkeypatch):
     typed = spaced.edited(at + 2, at + 2, "x")  # inside a tag: checked again
     typed.strict_problems()
     assert len(calls) == 1
+
+
+TYPED = ["x", "é", "", "-", " ", "&", "<", "\n", "ab"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts, st.lists(st.tuples(st.floats(0, 1), st.integers(0, 2), st.sampled_from(TYPED)), min_size=1,
+                       max_size=6))
+def test_typing_in_strings_and_keys_equals_a_fresh_check(text, edits):
+    """Edits inside the text of <string> and <key> elements."""
+    doc = Document(text)
+    doc.strict_problems()
+    for where, length, new in edits:
+        spots = [i for i in range(len(doc.text)) if doc.text.startswith(("<string>", "<key>"), i)]
+        if spots:
+            at = spots[int(where * (len(spots) - 1))]
+            start = doc.text.index(">", at) + 1 + length
+            end = min(start + length, doc.text.index("<", start) if "<" in doc.text[start:] else start)
+        else:
+            start = end = int(where * len(doc.text))
+        start = min(start, end)
+        doc = doc.edited(start, end, new)
+        assert as_data(doc.strict_problems()) == as_data(check(doc.text))
+
+
+def test_a_letter_in_a_string_is_not_checked_again_but_one_in_a_key_is(monkeypatch):
+    body = "".join(f"\t<key>com.example.k{i % 7}</key>\n\t<string>v{i}</string>\n" for i in range(30))
+    doc = Document(plist(body))
+    before = doc.strict_problems()
+    assert before  # the repeated keys
+    calls = []
+    monkeypatch.setattr(document, "strict_check", lambda text: calls.append(text) or check(text))
+    at = doc.text.index("<string>v15<") + len("<string>v")
+    typed = doc.edited(at, at, "x")
+    assert as_data(typed.strict_problems()) == as_data(check(typed.text)) and calls == []
+    key_at = typed.text.index("k3</key>")
+    in_key = typed.edited(key_at, key_at, "x")
+    assert as_data(in_key.strict_problems()) == as_data(check(in_key.text)) and len(calls) == 1
