@@ -28,14 +28,21 @@ def as_data(problems):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts, steps)
 def test_kept_problems_equal_a_fresh_check(text, edits):
-    doc = Document(text)
-    assert as_data(doc.strict_problems()) == as_data(check(text))
-    for where, length, new in edits:
-        start = int(where * len(doc.text))
-        # mostly within the blank runs, where the previous answer is moved
-        while start > 0 and doc.text[start - 1] in " \t" and length:
+    def in_blanks(doc_text, where, length):  # mostly within the blank runs, where the previous answer is moved
+        start = int(where * len(doc_text))
+        while start > 0 and doc_text[start - 1] in " \t" and length:
             start -= 1
-        end = min(len(doc.text), start + length)
+        return start, min(len(doc_text), start + length)
+
+    edited_then_checked(Document(text), edits, in_blanks)
+
+
+def edited_then_checked(doc, edits, span) -> None:
+    """Apply each edit at span(text, where, length); after each, the kept
+    answer must equal a fresh check."""
+    assert as_data(doc.strict_problems()) == as_data(check(doc.text))
+    for where, length, new in edits:
+        start, end = span(doc.text, where, length)
         doc = doc.edited(start, end, new)
         assert as_data(doc.strict_problems()) == as_data(check(doc.text))
 
@@ -66,19 +73,15 @@ TYPED = ["x", "é", "", "-", " ", "&", "<", "\n", "ab"]
                        max_size=6))
 def test_typing_in_strings_and_keys_equals_a_fresh_check(text, edits):
     """Edits inside the text of <string> and <key> elements."""
-    doc = Document(text)
-    doc.strict_problems()
-    for where, length, new in edits:
-        spots = [i for i in range(len(doc.text)) if doc.text.startswith(("<string>", "<key>"), i)]
-        if spots:
-            at = spots[int(where * (len(spots) - 1))]
-            start = doc.text.index(">", at) + 1 + length
-            end = min(start + length, doc.text.index("<", start) if "<" in doc.text[start:] else start)
-        else:
-            start = end = int(where * len(doc.text))
-        start = min(start, end)
-        doc = doc.edited(start, end, new)
-        assert as_data(doc.strict_problems()) == as_data(check(doc.text))
+    def in_text(doc_text, where, length):
+        spots = [i for i in range(len(doc_text)) if doc_text.startswith(("<string>", "<key>"), i)]
+        if not spots:
+            return (int(where * len(doc_text)),) * 2
+        start = doc_text.index(">", spots[int(where * (len(spots) - 1))]) + 1 + length
+        end = min(start + length, doc_text.index("<", start) if "<" in doc_text[start:] else start)
+        return min(start, end), end
+
+    edited_then_checked(Document(text), edits, in_text)
 
 
 def test_a_letter_in_a_string_is_not_checked_again_but_one_in_a_key_is(monkeypatch):
