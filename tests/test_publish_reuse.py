@@ -96,3 +96,21 @@ def test_a_kept_finding_after_typing_on_its_line_moves_in_the_editor():
     after = {d["code"]: d["range"]["start"] for d in published(server, URI)[1:]}
     assert [d for d in od.diagnostics(server) if d.rule == "duplicate-key"] == kept  # the same object, moved
     assert after["duplicate-key"] == {"line": line, "character": before["duplicate-key"]["character"] + 1}
+
+
+def test_changes_in_any_order_are_all_seen():
+    """One didChange that edits a later line first and then the line of a
+    kept finding: that finding is still sent at its new column."""
+    text = plist("\t<key>com.example.custom</key> <true/>\n\t<key>com.example.custom</key>\n\t<true/>\n")
+    server = EntLsServer()
+    server.open_document(types.TextDocumentItem(uri=URI, language_id="entitlements", version=1, text=text))
+    before = {d["code"]: d["range"]["start"] for d in published(server, URI)}
+    line = text[:text.rindex("\t<key>")].count("\n")
+    later = types.Position(line=line + 1, character=0)
+    here = types.Position(line=line, character=0)
+    server.change_document(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=2),
+        content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=p, end=p), text=" ")
+                         for p in (later, here)]))
+    after = {d["code"]: d["range"]["start"] for d in published(server, URI)}
+    assert after["duplicate-key"] == {"line": line, "character": before["duplicate-key"]["character"] + 1}

@@ -52,7 +52,8 @@ class DiagnosticJson:
         old, kept = (self.kept if same else {}), {}
         self.lean, self.encoding = lean, encoding
         quick = touched is not None and same
-        lo, hi = (touched[0][0], touched[-1][1]) if touched else (0, -1)
+        # the lines any change touched lie within lo..hi (changes come in any order)
+        lo, hi = (min(a for a, _ in touched), max(b for _, b in touched)) if touched else (0, -1)
         out = []
         if not same or len(self.rests) > 4 * len(diagnostics) + 1024:
             self.rests = {}
