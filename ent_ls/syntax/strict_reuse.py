@@ -43,20 +43,20 @@ def moved_problems(old: List[StrictProblem], removed: str, start: int, new_text:
         return None
     if before.end != tok.start or after.start != tok.end or after.kind not in (START, END):
         return None
-    opened = _NAME.match(text, before.start) if before.kind == START and text[before.end - 2] != "/" else None
+    opens = before.kind == START and text[before.end - 2] != "/"  # the token is inside this element
+    m = _NAME.match(text, before.start) if opens else None
+    name = m.group(1) if m else None
+    by = len(new_text) - len(removed)
     if not blank or text[tok.start:tok.end].strip(" \t\n"):
         # Plain text typed into a <string>: the reader takes it as it is (the
         # text of a <key> is not: it decides which keys are duplicates).
-        if opened is None or opened.group(1) != "string" or not _PLAIN.match(text, tok.start, tok.end):
+        if name != "string" or not _PLAIN.match(text, tok.start, tok.end):
             return None
-        lo, hi = before.start, after.end - (len(new_text) - len(removed))  # the whole element, in the old text
-    elif opened is not None and opened.group(1) not in _CONTAINERS:
-        return None  # an open tag: only a container's blanks are skipped
-    elif before.kind not in (START, END):
-        return None
+        lo, hi = before.start, after.end - by  # the whole element, in the old text
+    elif (opens and name not in _CONTAINERS) or before.kind not in (START, END):
+        return None  # only blanks between tags, or inside a container, are skipped
     else:
-        lo, hi = tok.start, tok.end - (len(new_text) - len(removed))  # the blank run, in the old text
-    by = len(new_text) - len(removed)
+        lo, hi = tok.start, tok.end - by  # the blank run, in the old text
     out = []
     for p in old:
         spans = [(p.start, p.end)] + [(s, e) for s, e, _ in p.edits]
