@@ -103,10 +103,24 @@ class Finding(_LazyFixes):
         self.severity = severity  # overrides the rule's default severity, unless the user set one
 
 
+def is_live(fixes) -> bool:
+    """Fixes made on demand from the tree as it is then (duplicate-key's):
+    never kept, and never moved."""
+    return callable(fixes) and getattr(fixes, "live", False)
+
+
+def shifted(fixes: Sequence[Fix], by: int) -> List[Fix]:
+    """fixes, by characters later."""
+    if not by:
+        return list(fixes)
+    return [Fix(f.title, [Edit(e.start + by, e.end + by, e.new_text) for e in f.edits], f.safe, f.preferred)
+            for f in fixes]
+
+
 class Diagnostic(_LazyFixes):
     # _by: how far the fixes have moved since they were made (analysis.reuse
     # moves a kept diagnostic in place and its fixes only when asked for);
-    # _lo, _hi: the span its range, fixes and related ranges cover.
+    # _lo, _hi: the span its fixes edit (set by analysis.reuse).
     __slots__ = ("rule", "severity", "start", "end", "message", "_fixes", "tags", "related", "_by", "_lo", "_hi")
 
     def __init__(self, rule: str, severity: str, finding: Finding) -> None:
@@ -123,18 +137,14 @@ class Diagnostic(_LazyFixes):
     @property
     def fixes(self) -> List[Fix]:
         fixes = self._fixes
+        if is_live(fixes):  # made from the tree as it is now: not kept
+            return list(fixes())
         if callable(fixes):
-            if getattr(fixes, "live", False):  # made from the tree as it is now: not kept
-                return list(fixes())
             fixes = list(fixes())
         elif not self._by:
             return fixes
-        if self._by:
-            fixes = [Fix(f.title, [Edit(e.start + self._by, e.end + self._by, e.new_text) for e in f.edits],
-                         f.safe, f.preferred) for f in fixes]
-            self._by = 0
-        self._fixes = fixes
-        return fixes
+        self._fixes, self._by = shifted(fixes, self._by), 0
+        return self._fixes
 
     @fixes.setter
     def fixes(self, value) -> None:

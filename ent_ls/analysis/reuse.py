@@ -27,7 +27,7 @@ import copy
 from typing import Dict, List, Optional, Tuple
 
 from ent_ls.analysis.edits import newline_of
-from ent_ls.analysis.engine import Diagnostic, Edit, Finding, Fix, Rule, finding_severity
+from ent_ls.analysis.engine import Diagnostic, Finding, Rule, finding_severity, is_live, shifted
 from ent_ls.syntax.xml import count_starting_before
 
 # per entry: (index of a rule, the diagnostics it gave) for the rules that gave any
@@ -99,13 +99,13 @@ class Reuse:
 
     def _after_edits(self, edits, rules, ctx, whole_rules) -> Dict[str, List[Diagnostic]]:
         """The tree the kept results are for was edited in place."""
-        dirty = self._move(edits)
+        dirty_entries, dirty_rules = self._move(edits)
         if any(e.leaf is not None for e in edits):  # a key or value changed: every whole-document rule runs
             self._whole = {}
         else:
-            self._fresh = {r.id for r in whole_rules if not r.layout and r.id in self._whole} - dirty["rules"]
+            self._fresh = {r.id for r in whole_rules if not r.layout and r.id in self._whole} - dirty_rules
             self._whole = {k: v for k, v in self._whole.items() if k in self._fresh}  # the others run again
-        touched = dirty["entries"] | self._touched_entries(edits, ctx.doc.entitlements, ctx.text)
+        touched = dirty_entries | self._touched_entries(edits, ctx.doc.entitlements, ctx.text)
         whole, failed = self._rerun(sorted(touched), rules, ctx)
         return whole if failed else self._collect(rules)
 
@@ -127,11 +127,11 @@ class Reuse:
                 todo.append(i)
                 continue
             then, pairs = found
-            if then != start and pairs:
+            if then != start and pairs:  # copies, moved (the kept ones already know their reach)
                 pairs = tuple((k, [_moved(d, start - then) for d in diags]) for k, diags in pairs)
-            for _, diags in pairs:
-                for d in diags:
-                    _reach(d)
+                for _, diags in pairs:
+                    for d in diags:
+                        _reach(d)
             results.append(pairs)
         self._tree, self._ents, self._pairs, self._rule_ids = ctx.doc.plist, ents, results, tuple(r.id for r, _ in rules)
         whole, failed = self._rerun(todo, rules, ctx)
@@ -174,7 +174,7 @@ class Reuse:
                 outs[k].extend(diags)
         return {rule.id: outs[k] for k, (rule, _) in enumerate(rules)}
 
-    def _move(self, edits) -> dict:
+    def _move(self, edits) -> Tuple[set, set]:
         """Move every kept diagnostic by each edit in turn. What an edit
         touches is not moved: the entries and whole-document rules it
         belongs to are returned, to be found again."""
@@ -192,7 +192,7 @@ class Reuse:
                 for _, diags in pairs:
                     if not _move_all(diags, s, e, by):
                         entries.add(i)
-        return {"entries": entries, "rules": rules}
+        return entries, rules
 
     @staticmethod
     def _touched_entries(edits, ents, text: str) -> set:
@@ -223,7 +223,7 @@ class Reuse:
             self._forget()
             return
         text = tree.text
-        dirty = (self._move(edits)["entries"] | self._touched_entries(edits, ents, text)) if edits else set()
+        dirty = (self._move(edits)[0] | self._touched_entries(edits, ents, text)) if edits else set()
         kept = {}
         for i, ent in enumerate(ents):
             if i in dirty:
@@ -290,8 +290,7 @@ def _reach(d: Diagnostic) -> None:
     """Note the span d's fixes edit (made now if they are to be moved);
     fixes made on demand from the tree as it is then need no moving."""
     lo, hi = 1 << 62, -1
-    fixes = d._fixes
-    if not (callable(fixes) and getattr(fixes, "live", False)):
+    if not is_live(d._fixes):
         for f in d.fixes:
             for ed in f.edits:
                 lo, hi = min(lo, ed.start), max(hi, ed.end)
@@ -343,12 +342,7 @@ def _moved(d: Diagnostic, by: int) -> Diagnostic:
     m.rule, m.severity, m.message, m.tags = d.rule, d.severity, d.message, d.tags
     m.start, m.end = d.start + by, d.end + by
     fixes = d._fixes
-    m._fixes = (lambda: _shifted(d.fixes, by)) if callable(fixes) else (_shifted(d.fixes, by) if fixes else [])
+    m._fixes = (lambda: shifted(d.fixes, by)) if callable(fixes) else (shifted(d.fixes, by) if fixes else [])
     m._by = 0
     m.related = [(s + by, e + by, t) for s, e, t in d.related] if d.related else []
     return m
-
-
-def _shifted(fixes: List[Fix], by: int) -> List[Fix]:
-    return [Fix(f.title, [Edit(e.start + by, e.end + by, e.new_text) for e in f.edits], f.safe, f.preferred)
-            for f in fixes]

@@ -172,8 +172,7 @@ reject the file outright. Remove one of them.""",
 def duplicate_key(ctx) -> Iterator[Finding]:
     tree = ctx.doc.plist
     # every dict in the document, without recursion
-    root = ctx.doc.plist.root
-    stack = [root] if root is not None else []
+    stack = [tree.root] if tree.root is not None else []
     while stack:
         node = stack.pop()
         items = getattr(node, "items", None)
