@@ -69,9 +69,11 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
     ranges: dict = {}  # most items replace the same span: convert it once
     for it in result.items:
         span = (it.edit.start, it.edit.end)
-        rng = ranges.get(span)
-        if rng is None:
-            rng = ranges[span] = _dumps(json_range(conv, *span))
+        found = ranges.get(span)
+        if found is None:
+            rng = json_range(conv, *span)
+            found = ranges[span] = (rng, _dumps(rng))
+        rng, rng_json = found
         # Smaller answers are faster ones (264 items on an empty line): a
         # plain insert where nothing is replaced and no word touches the
         # cursor, and the indentation mode only where there are line breaks.
@@ -96,7 +98,7 @@ def completion(ls: EntLsServer, params: types.CompletionParams, od: OpenDocument
             items.append('{"sortText":%s,%s}' % (_dumps(it.sort_text), fields))
         else:
             items.append('{"sortText":%s,%s,"textEdit":{"range":%s,"newText":%s}}'
-                         % (_dumps(it.sort_text), fields, rng, new_text))
+                         % (_dumps(it.sort_text), fields, rng_json, new_text))
     return RawJson('{"isIncomplete":%s,"items":[%s]}' % ("true" if result.is_incomplete else "false", ",".join(items)))
 
 
@@ -104,8 +106,8 @@ _ITEMS: dict = {}  # a completion item's JSON without its sort text and range
 _dumps = json.JSONEncoder(separators=(",", ":")).encode  # ASCII out
 
 
-def _item(ls: EntLsServer, it, plain: bool, rng: Optional[str], deprecated_tag: bool, formats) -> dict:
-    """One completion item as JSON data (rng: its range as JSON text)."""
+def _item(ls: EntLsServer, it, plain: bool, rng: Optional[dict], deprecated_tag: bool, formats) -> dict:
+    """One completion item as JSON data (rng: the range it replaces)."""
     new_text = it.edit.new_text
     item = {
         "label": it.label,
@@ -116,7 +118,7 @@ def _item(ls: EntLsServer, it, plain: bool, rng: Optional[str], deprecated_tag: 
     if plain:
         item["insertText"] = new_text
     else:
-        item["textEdit"] = {"range": json.loads(rng) if rng else None, "newText": new_text}
+        item["textEdit"] = {"range": rng, "newText": new_text}
     if "\n" in new_text:
         item["insertTextMode"] = AS_IS
     if it.detail:
